@@ -1,0 +1,1 @@
+"""Dialects that ship with snnir, one module each (installed as `snnir.dialects`)."""

@@ -1,0 +1,148 @@
+"""The lexer: one compiled regular expression over the whole buffer, feeding Lark's LALR parser.
+
+Lark's own lexer builds a `Token` (a `str` subclass with eight fields) per match; this
+one makes a three-slot token and skips whitespace and comments inside the same match,
+which roughly doubles lexing speed. Line and column are computed only for diagnostics.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from lark.lexer import Lexer
+
+from snnir.diagnostics import error
+from snnir.location import SourceFile, SourcePos
+
+_ID = r"(?:[0-9]+|[A-Za-z_$.\-][\w$.\-]*)"
+_STR = r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
+_SYM = r'@(?:[A-Za-z_$.\-][\w$.\-]*|' + _STR + r')'
+
+# Order matters: the first alternative that matches wins.
+_TOKEN_PATTERNS: list[tuple[str, str]] = [
+    ("RESULTS", rf"%{_ID}(?::[0-9]+)?(?:\s*,\s*%{_ID}(?::[0-9]+)?)*\s*=(?!=)"),
+    ("VALUE_ID", rf"%{_ID}(?:#[0-9]+)?"),
+    ("CARET_ID", r"\^[\w$.\-]+"),
+    ("AT_ID", rf"{_SYM}(?:::{_SYM})*"),
+    ("_RES_BEGIN", r"\{-#"),
+    ("_RES_END", r"#-\}"),
+    ("HASH_ID", r"#[A-Za-z_][\w$.\-]*"),
+    ("BANG_ID", r"![A-Za-z_][\w$.\-]*"),
+    ("GENERIC_NAME", rf"{_STR}(?=\s*\()"),
+    ("STRING", _STR),
+    ("HEX", r"0x[0-9A-F]+\b"),
+    ("DIMS", r"(?:(?:[0-9]+|\?)x)+(?=[A-Za-z!])"),
+    ("UNRANKED", r"\*x"),
+    ("SHAPE", r"[0-9]+(?:x[0-9]+)+"),
+    ("FLOAT", r"[-+]?[0-9]+\.[0-9]*(?:[eE][-+]?[0-9]+)?"),
+    ("INT", r"[-+]?[0-9]+"),
+    ("BARE", r"[A-Za-z_][\w$.]*"),
+    ("_ARROW", r"->"),
+    ("_LPAR", r"\("),
+    ("_RPAR", r"\)"),
+    ("_LSQB", r"\["),
+    ("_RSQB", r"\]"),
+    ("_LBRACE", r"\{"),
+    ("_RBRACE", r"\}"),
+    ("_LESS", r"<"),
+    ("_MORE", r">"),
+    ("_COMMA", r","),
+    ("_COLON", r":"),
+    ("_EQUAL", r"="),
+    ("_STAR", r"\*"),
+    ("_QMARK", r"\?"),
+    ("_PLUS", r"\+"),
+]
+
+_SKIP = r"(?:\s+|//[^\n]*)*"
+_MASTER = re.compile(_SKIP + "(?:" + "|".join(f"(?P<{n}>{p})" for n, p in _TOKEN_PATTERNS) + ")")
+_TRAILING = re.compile(_SKIP + r"\Z")
+
+KEYWORDS: dict[str, str] = {
+    "true": "_KW_TRUE",
+    "false": "_KW_FALSE",
+    "unit": "_KW_UNIT",
+    "dense": "KW_DENSE",
+    "dense_resource": "KW_DENSE_RESOURCE",
+    "array": "KW_ARRAY",
+    "tensor": "_KW_TENSOR",
+    "loc": "_KW_LOC",
+}
+_BUILTIN_TYPE = re.compile(r"(?:[su]?i[1-9][0-9]*|f16|bf16|f32|f64|index|none)\Z")
+
+TERMINALS = [n for n, _ in _TOKEN_PATTERNS if n != "BARE"] + ["BUILTIN_TYPE", "OP_NAME", "BARE_ID"] + list(
+    KEYWORDS.values())
+
+
+def is_reserved_word(word: str) -> bool:
+    """Words the lexer does not return as plain identifiers (keywords and builtin type names)."""
+    return word in KEYWORDS or _BUILTIN_TYPE.match(word) is not None
+
+
+def classify_bare(word: str) -> str:
+    kw = KEYWORDS.get(word)
+    if kw is not None:
+        return kw
+    if "." in word:
+        return "OP_NAME"
+    if _BUILTIN_TYPE.match(word):
+        return "BUILTIN_TYPE"
+    return "BARE_ID"
+
+
+class Tok:
+    """A token: terminal name, text and offset. Lark reads `type`; the rest is for callbacks."""
+
+    __slots__ = ("type", "value", "start_pos")
+    line = column = end_line = end_column = end_pos = None
+
+    def __init__(self, type: str, value: str, start_pos: int) -> None:
+        self.type = type
+        self.value = value
+        self.start_pos = start_pos
+
+    def __repr__(self) -> str:
+        return f"Tok({self.type}, {self.value!r})"
+
+
+class SnnirLexer(Lexer):
+    """Lark custom lexer; the buffer being lexed is `self.source` (set by the parser)."""
+
+    source: SourceFile | None = None
+
+    def __init__(self, lexer_conf: object) -> None:
+        pass
+
+    def lex(self, data: str) -> Iterator[Tok]:  # type: ignore[override]
+        return tokenize(data, SnnirLexer.source)
+
+
+def tokenize(text: str, source: SourceFile | None) -> Iterator[Tok]:
+    pos = 0
+    classify_cache: dict[str, str] = {}
+    for m in _MASTER.finditer(text):
+        kind = m.lastgroup
+        start = m.start(kind)
+        if m.start() != pos:
+            _bad_char(text, pos, source)
+        pos = m.end()
+        value = m.group(kind)
+        if kind == "BARE":
+            kind = classify_cache.get(value)
+            if kind is None:
+                kind = classify_cache[value] = classify_bare(value)
+        yield Tok(kind, value, start)  # type: ignore[arg-type]
+    if pos != len(text) and not _TRAILING.match(text, pos):
+        _bad_char(text, pos, source)
+
+
+def _bad_char(text: str, pos: int, source: SourceFile | None) -> None:
+    m = re.compile(_SKIP).match(text, pos)
+    at = m.end() if m else pos
+    ch = text[at] if at < len(text) else "end of input"
+    if ch == '"':
+        msg = "unterminated string literal"
+    else:
+        msg = f"unexpected character {ch!r}"
+    raise error(msg, SourcePos(source, at) if source is not None else SourcePos(SourceFile("<input>", text), at))

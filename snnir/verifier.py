@@ -1,0 +1,42 @@
+"""The verifier: declared invariants, traits, per-op hooks and SSA dominance, over a whole op tree."""
+
+from __future__ import annotations
+
+from snnir.attributes import VerifyException
+from snnir.diagnostics import error
+from snnir.ir import Operation, OpResult
+from snnir.traits import GraphRegions
+
+
+def verify_operation(root: Operation) -> None:
+    """Verify `root` and every op nested in it; raises `DiagnosticError` at the first failing op."""
+    for op in root.walk():
+        try:
+            _verify_one(op)
+        except VerifyException as e:
+            raise error(f"'{op.name}' op {e}", op.loc) from None
+
+
+def _verify_one(op: Operation) -> None:
+    definition = op.definition
+    if definition is not None:
+        definition.verify(op)
+    for trait in op.traits:
+        trait.verify(op)
+    hook = getattr(op, "verify_", None)
+    if hook is not None:
+        hook()
+    if op.regions and op.registered and not op.has_trait(GraphRegions):
+        _verify_dominance(op)
+
+
+def _verify_dominance(op: Operation) -> None:
+    """In SSA (non-graph) regions a value must be defined before its uses in the same block."""
+    for region in op.regions:
+        for block in region.blocks:
+            position = {id(o): i for i, o in enumerate(block.ops)}
+            for i, user in enumerate(block.ops):
+                for v in user._operands:
+                    if isinstance(v, OpResult) and v.op.parent is block and position[id(v.op)] >= i:
+                        raise error(f"'{user.name}' op uses a value before it is defined "
+                                    f"(regions of '{op.name}' are not graph regions)", user.loc)

@@ -1,0 +1,1 @@
+"""Command-line drivers: `snn-opt` and `snn-translate` (installed as `snnir.tools`)."""
