@@ -330,6 +330,30 @@ def xdsl_parse(text: str) -> Any:
     return Parser(ctx, text, "<bench>").parse_module()
 
 
+def xdsl_generic(text: str) -> str:
+    """xDSL's generic printing of ``text`` (a normal form for comparisons)."""
+    import io
+
+    from xdsl.printer import Printer
+
+    out = io.StringIO()
+    Printer(stream=out, print_generic_format=True).print_op(xdsl_parse(text))
+    return out.getvalue()
+
+
+def cross_check(snnir: Snnir, text: str) -> str | None:
+    """Check that snnir's printed text means the same to xDSL as the input."""
+    try:
+        expected = xdsl_generic(text)
+        actual = xdsl_generic(snnir.print(snnir.parse(text)))
+    except Exception as exc:
+        return f"xDSL cross-check failed to run: {type(exc).__name__}: {exc}"
+    if expected != actual:
+        return ("xDSL reads snnir's output differently from the input at "
+                + first_difference(expected, actual))
+    return None
+
+
 def xdsl_opt_cmd(path: Path) -> list[str] | None:
     """Command line running ``xdsl-opt`` on ``path``, or None if not installed."""
     exe = shutil.which("xdsl-opt")
@@ -532,6 +556,11 @@ def bench_size(size: int, args: argparse.Namespace, workdir: Path,
     if not args.skip_xdsl and size <= args.xdsl_max:
         log(f"[{size}] xDSL")
         bench_xdsl_size(path, text, res, args.xdsl_repeats)
+        if snnir is not None and not res.failed and size == min(args.sizes):
+            log(f"[{size}] xDSL cross-check")
+            problem = cross_check(snnir, text)
+            res.notes.append(problem or "xDSL cross-check: snnir's printed text reads "
+                             "the same as the input")
     return res
 
 

@@ -1,8 +1,15 @@
 """The lexer: one compiled regular expression over the whole buffer, feeding Lark's LALR parser.
 
 Lark's own lexer builds a `Token` (a `str` subclass with eight fields) per match; this
-one makes a three-slot token and skips whitespace and comments inside the same match,
-which roughly doubles lexing speed. Line and column are computed only for diagnostics.
+one makes a three-slot token (punctuation reuses one token per kind) and skips whitespace
+and comments inside the same match. Line and column are computed only for diagnostics.
+
+Fast paths cover the runs that dominate generic-form files: an operand list `(%a, %b#1)`
+is one OPERANDS token; a signature `: (i32, f32) -> i64` made only of builtin types is one
+FN_SIG token whose value is the FunctionType itself (cached per text); an attribute
+dictionary of plain literals `{n = 3 : i32, s = "x", l = [1, 2]}` is one SIMPLE_DICT token
+(PROPS_DICT with its `<...>`), converted once per distinct text since attributes are
+immutable. Anything else falls back to ordinary tokens, so the language is unchanged.
 """
 
 from __future__ import annotations
@@ -20,7 +27,24 @@ _STR = r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
 _SYM = r'@(?:[A-Za-z_$.\-][\w$.\-]*|' + _STR + r')'
 
 # Order matters: the first alternative that matches wins.
+_BT = r"(?:[su]?i[1-9][0-9]*|f16|bf16|f32|f64|index|none)\b"
+_BT_LIST = rf"\(\s*(?:{_BT}(?:\s*,\s*{_BT})*)?\s*\)"
+_VALUE = rf"%{_ID}(?:#[0-9]+)?"
+
+_KEY = r'(?:[A-Za-z_][A-Za-z0-9_$]*|"[^"\\\n]*")'
+_SIMPLE_VALUE = (rf'(?:[-+]?[0-9]+(?:\.[0-9]*(?:[eE][-+]?[0-9]+)?)?(?:\s*:\s*{_BT})?|"[^"\\\n]*"|true|false|unit'
+                 r'|\[\s*(?:[-+]?[0-9]+(?:\s*,\s*[-+]?[0-9]+)*)?\s*\])')
+_SIMPLE_ENTRY = rf"{_KEY}(?:\s*=\s*{_SIMPLE_VALUE})?"
+SIMPLE_DICT_BODY = rf"\{{\s*{_SIMPLE_ENTRY}(?:\s*,\s*{_SIMPLE_ENTRY})*\s*\}}"
+SIMPLE_ENTRY_RE = re.compile(rf"({_KEY})(?:\s*=\s*({_SIMPLE_VALUE}))?")
+
 _TOKEN_PATTERNS: list[tuple[str, str]] = [
+    # Fast paths for the two most common runs of generic-form tokens (see module docstring).
+    ("FN_SIG", rf":\s*{_BT_LIST}\s*->\s*(?:{_BT}|{_BT_LIST})"),
+    ("OPERANDS", rf"\(\s*{_VALUE}(?:\s*,\s*{_VALUE})*\s*\)"),
+    ("EMPTY_PARENS", r"\(\s*\)"),
+    ("PROPS_DICT", rf"<\s*{SIMPLE_DICT_BODY}\s*>"),
+    ("SIMPLE_DICT", SIMPLE_DICT_BODY),
     ("RESULTS", rf"%{_ID}(?::[0-9]+)?(?:\s*,\s*%{_ID}(?::[0-9]+)?)*\s*=(?!=)"),
     ("VALUE_ID", rf"%{_ID}(?:#[0-9]+)?"),
     ("CARET_ID", r"\^[\w$.\-]+"),
@@ -118,21 +142,56 @@ class SnnirLexer(Lexer):
         return tokenize(data, SnnirLexer.source)
 
 
+_PUNCT_TOKENS = {name: Tok(name, "", 0) for name, _ in _TOKEN_PATTERNS if name.startswith("_")}
+_signature_cache: dict[str, object] = {}
+_BT_WORD = re.compile(_BT)
+
+
+def _signature(text: str) -> object:
+    """The FunctionType of an FN_SIG token's text (builtin types only)."""
+    fn = _signature_cache.get(text)
+    if fn is None:
+        from snnir.attributes import FunctionType, builtin_type_from_keyword
+
+        inputs_text, _, outputs_text = text[1:].partition("->")
+        ins = [builtin_type_from_keyword(w) for w in _BT_WORD.findall(inputs_text)]
+        outs = [builtin_type_from_keyword(w) for w in _BT_WORD.findall(outputs_text)]
+        fn = _signature_cache[text] = FunctionType(ins, outs)  # type: ignore[arg-type]
+    return fn
+
+
+class LexState:
+    """Where the lexer is: the start of the last token, for errors on shared punctuation tokens."""
+
+    last_start = 0
+
+
 def tokenize(text: str, source: SourceFile | None) -> Iterator[Tok]:
     pos = 0
     classify_cache: dict[str, str] = {}
+    punct = _PUNCT_TOKENS
+    state = LexState
     for m in _MASTER.finditer(text):
         kind = m.lastgroup
         start = m.start(kind)
         if m.start() != pos:
             _bad_char(text, pos, source)
         pos = m.end()
+        state.last_start = start
+        tok = punct.get(kind)  # type: ignore[arg-type]
+        if tok is not None:
+            yield tok
+            continue
         value = m.group(kind)
         if kind == "BARE":
             kind = classify_cache.get(value)
             if kind is None:
                 kind = classify_cache[value] = classify_bare(value)
+        elif kind == "FN_SIG":
+            yield Tok(kind, _signature(value), start)  # type: ignore[arg-type]
+            continue
         yield Tok(kind, value, start)  # type: ignore[arg-type]
+    state.last_start = len(text)
     if pos != len(text) and not _TRAILING.match(text, pos):
         _bad_char(text, pos, source)
 

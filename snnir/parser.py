@@ -48,7 +48,7 @@ from snnir.attributes import (
 from snnir.context import Context
 from snnir.diagnostics import DiagnosticError, error
 from snnir.ir import Block, BlockArgument, Operation, Region, Value, unregistered_op_class
-from snnir.lexer import SnnirLexer, Tok
+from snnir.lexer import SIMPLE_ENTRY_RE, SnnirLexer, Tok
 from snnir.location import FileLineColLoc, Location, NameLoc, SourceFile, SourcePos, UNKNOWN_LOC
 
 # ------------------------------------------------------------------ custom-form piece kinds
@@ -135,6 +135,20 @@ class _Scope:
         self.pending: dict[str, list[ForwardRef]] = {}
 
 
+_VALUE_NAMES = re.compile(r"%([\w$.\-]+(?:#[0-9]+)?)")
+
+
+def _type_list_pieces(types: Sequence[TypeAttribute], parens: bool) -> list[Any]:
+    out: list[Any] = [PUNCT["("]] if parens else []
+    for j, t in enumerate(types):
+        if j:
+            out.append(PUNCT[","])
+        out.append(t)
+    if parens:
+        out.append(PUNCT[")"])
+    return out
+
+
 _RESULT_ITEM = re.compile(r"%([\w$.\-]+)(?::([0-9]+))?")
 
 
@@ -185,6 +199,7 @@ class _Builder(Transformer):
         self.scopes = [_Scope()]
         self.blobs = {}
         self.resource_uses = {}
+        self._simple_dicts: dict[str, AttrDictLit] = {}
 
     # ---------------------------------------------------------------- helpers
     def pos(self, offset: int) -> SourcePos:
@@ -276,19 +291,47 @@ class _Builder(Transformer):
         return items
 
     # ---------------------------------------------------------------- operations
-    def value_use(self, c: list[Tok]) -> Value:
-        tok = c[0]
-        return self.lookup(tok.value[1:], tok.start_pos)
 
-    def value_list(self, c: list[Value]) -> list[Value]:
-        return c
+    def expand_pieces(self, pieces: list[Any]) -> list[Any]:
+        """Resolve SSA uses among a custom op's pieces and unpack the lexer's compound tokens."""
+        out: list[Any] = []
+        for x in pieces:
+            if isinstance(x, Tok):
+                kind = x.type
+                if kind == "VALUE_ID":
+                    out.append(self.lookup(x.value[1:], x.start_pos))
+                elif kind == "OPERANDS":
+                    out.append(PUNCT["("])
+                    for j, name in enumerate(_VALUE_NAMES.findall(x.value)):
+                        if j:
+                            out.append(PUNCT[","])
+                        out.append(self.lookup(name, x.start_pos))
+                    out.append(PUNCT[")"])
+                elif kind == "EMPTY_PARENS":
+                    out.append(PUNCT["("])
+                    out.append(PUNCT[")"])
+                else:  # FN_SIG
+                    fn = x.value
+                    out.append(PUNCT[":"])
+                    out.extend(_type_list_pieces(fn.inputs, True))
+                    out.append(PUNCT["->"])
+                    out.extend(_type_list_pieces(fn.outputs, len(fn.outputs) != 1))
+            else:
+                out.append(x)
+        return out
 
     def generic_op(self, c: list[Any]) -> Operation:
-        results_tok, name_tok, operands, props, regions, attrs, fn, loc = c
+        results_tok, name_tok, operands_tok, props, regions, attrs, fn, loc = c
         offset = (results_tok or name_tok).start_pos
         name = unquote_string(name_tok.value)
         cls = self.op_class(name, name_tok.start_pos, custom=False)
-        operands = operands or []
+        if isinstance(fn, Tok):
+            fn = fn.value
+        if operands_tok.type == "OPERANDS":
+            lookup, pos = self.lookup, operands_tok.start_pos
+            operands = [lookup(n, pos) for n in _VALUE_NAMES.findall(operands_tok.value)]
+        else:
+            operands = []
         if len(fn.inputs) != len(operands):
             raise self.fail(f"'{name}' has {len(operands)} operands but its type lists {len(fn.inputs)}",
                             name_tok.start_pos)
@@ -297,6 +340,8 @@ class _Builder(Transformer):
             attrs = None
         if isinstance(props, _EmptyBrace):
             props = None
+        elif isinstance(props, Tok):  # PROPS_DICT
+            props = self.simple_dict(props)
         op = cls(operands, fn.outputs, props, attrs, regions or (), loc or SourcePos(self.source, offset))
         self.bind_results(results_tok, op, offset)
         return op
@@ -304,7 +349,7 @@ class _Builder(Transformer):
     def custom_op(self, c: list[Any]) -> Operation:
         results_tok, name_tok = c[0], c[1]
         loc = c[-1]
-        pieces = c[2:-1]
+        pieces = self.expand_pieces(c[2:-1])
         offset = (results_tok or name_tok).start_pos
         name = name_tok.value
         cls = self.op_class(name, name_tok.start_pos, custom=True)
@@ -321,9 +366,6 @@ class _Builder(Transformer):
         op = cls(operands, result_types, props, attrs, regions, loc or SourcePos(self.source, offset))
         self.bind_results(results_tok, op, offset)
         return op
-
-    def properties(self, c: list[Any]) -> Any:
-        return c[0]
 
     def generic_regions(self, c: list[Any]) -> list[Region]:
         return [Region() if isinstance(r, _EmptyBrace) else r for r in c]
@@ -370,9 +412,11 @@ class _Builder(Transformer):
         blk = Block()
         blk.label = tok.value[1:]
         for item in c[1:]:
-            if item is None:
+            if item is None or isinstance(item, Tok):  # no arguments, or `()`
                 continue
             vtok, t, loc = item
+            if isinstance(t, Tok):  # an FN_SIG token: the argument is of function type
+                t = t.value
             arg = BlockArgument(t, blk, len(blk.args), None if vtok.value[1:].isdigit() else vtok.value[1:],
                                 loc or SourcePos(self.source, vtok.start_pos))
             blk.args.append(arg)
@@ -429,7 +473,9 @@ class _Builder(Transformer):
         return PUNCT["+"]
 
     # ---------------------------------------------------------------- attributes
-    def attr_dict(self, c: list[tuple[str, Attribute]]) -> AttrDictLit:
+    def attr_dict(self, c: list[Any]) -> AttrDictLit:
+        if len(c) == 1 and isinstance(c[0], Tok):
+            return self.simple_dict(c[0])
         d = AttrDictLit()
         for k, v in c:
             if k in d:
@@ -438,6 +484,40 @@ class _Builder(Transformer):
         return d
 
     _last_key_pos = 0
+
+    def simple_dict(self, tok: Tok) -> AttrDictLit:
+        """A SIMPLE_DICT/PROPS_DICT token as a dictionary (converted once per distinct text)."""
+        text = tok.value
+        cached = self._simple_dicts.get(text)
+        if cached is None:
+            body = text[text.index("{"):text.rindex("}") + 1]
+            cached = AttrDictLit()
+            for m in SIMPLE_ENTRY_RE.finditer(body):
+                key_text, value_text = m.group(1), m.group(2)
+                key = unquote_string(key_text) if key_text.startswith('"') else key_text
+                if key in cached:
+                    raise self.fail(f"duplicate key '{key}' in dictionary attribute", tok.start_pos + m.start())
+                cached[key] = self._simple_value(value_text, tok.start_pos + m.start(2)) if value_text else UnitAttr()
+            self._simple_dicts[text] = cached
+        return AttrDictLit(cached)
+
+    def _simple_value(self, text: str, offset: int) -> Attribute:
+        if text.startswith('"'):
+            return StringAttr(unquote_string(text))
+        if text == "true" or text == "false":
+            return BoolAttr(text == "true")
+        if text == "unit":
+            return UnitAttr()
+        if text.startswith("["):
+            inner = text[1:-1].strip()
+            return ArrayAttr([IntegerAttr(int(x)) for x in inner.split(",")] if inner else [])
+        number, _, type_text = text.partition(":")
+        number = number.strip()
+        t = builtin_type_from_keyword(type_text.strip()) if type_text else None
+        tok = Tok("INT", number, offset)
+        if "." in number:
+            return self.float_attr([tok, t])
+        return self.int_attr([tok, t])
 
     def attr_entry(self, c: list[Any]) -> tuple[str, Attribute]:
         tok, value = c
@@ -616,12 +696,12 @@ class _Builder(Transformer):
 
     def function_type(self, c: list[Any]) -> FunctionType:
         *inputs, outputs = c
-        if inputs == [None]:
+        if len(inputs) == 1 and isinstance(inputs[0], Tok):  # EMPTY_PARENS
             inputs = []
         return FunctionType(inputs, outputs)
 
     def fn_results(self, c: list[Any]) -> list[TypeAttribute]:
-        return [] if c == [None] else c
+        return [] if len(c) == 1 and isinstance(c[0], Tok) else c
 
     # ---------------------------------------------------------------- locations
     def location(self, c: list[Location]) -> Location:
@@ -711,8 +791,29 @@ def _get_parser() -> tuple[Lark, _Builder]:
         _builder = _Builder()
         _parser = Lark(grammar, parser="lalr", lexer=SnnirLexer, transformer=_builder,
                        maybe_placeholders=True, cache=True)
+        _rekey_callbacks(_parser)
     assert _builder is not None
     return _parser, _builder
+
+
+def _rekey_callbacks(lark: Lark) -> None:
+    """Key the reduction callbacks by the very Rule objects of the parse table.
+
+    A cached grammar is deserialized into new Rule objects, so every reduction's callback
+    lookup would fall back to Rule.__eq__ (a Python-level comparison). With identical keys
+    the dict lookup succeeds on identity. Behaviour is unchanged; only lookups get cheaper.
+    """
+    inner = getattr(getattr(getattr(lark, "parser", None), "parser", None), "parser", None)
+    table = getattr(inner, "parse_table", None)
+    callbacks = getattr(inner, "callbacks", None)
+    if table is None or not isinstance(callbacks, dict):
+        return
+    rekeyed = {k: v for k, v in callbacks.items() if isinstance(k, str)}  # terminal callbacks
+    for actions in table.states.values():
+        for _action, arg in actions.values():
+            if not isinstance(arg, int) and arg in callbacks and arg not in rekeyed:
+                rekeyed[arg] = callbacks[arg]  # a fresh dict keeps the table's own Rule as key
+    inner.callbacks = rekeyed
 
 
 _EXPECTED_NAMES = {
@@ -755,9 +856,13 @@ def parse_buffer(source: SourceFile, ctx: Context | None = None) -> Operation:
     except DiagnosticError:
         raise
     except UnexpectedToken as e:
+        from snnir.lexer import LexState
+
         tok = e.token
-        offset = tok.start_pos if tok.start_pos is not None else len(source.text)
-        what = "end of input" if tok.type == "$END" else f"'{tok.value}'"
+        offset = LexState.last_start if not isinstance(tok, Tok) or not tok.value else tok.start_pos
+        what = "end of input" if tok.type == "$END" else (
+            f"'{tok.value}'" if isinstance(tok, Tok) and isinstance(tok.value, str) and tok.value
+            else f"'{source.text[offset:offset + 2].strip() or tok.type}'")
         raise error(f"unexpected {what}; expected {_describe_expected(e.expected)}",
                     SourcePos(source, offset)) from None
     except (UnexpectedCharacters, UnexpectedEOF, UnexpectedInput) as e:
