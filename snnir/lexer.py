@@ -53,8 +53,7 @@ _TOKEN_PATTERNS: list[tuple[str, str]] = [
     ("_RES_END", r"#-\}"),
     ("HASH_ID", r"#[A-Za-z_][\w$.\-]*"),
     ("BANG_ID", r"![A-Za-z_][\w$.\-]*"),
-    ("GENERIC_NAME", rf"{_STR}(?=\s*\()"),
-    ("STRING", _STR),
+    ("QUOTE", r'"'),  # strings are scanned by hand: see _string_end
     ("HEX", r"0x[0-9A-F]+\b"),
     ("DIMS", r"(?:(?:[0-9]+|\?)x)+(?=[A-Za-z!])"),
     ("UNRANKED", r"\*x"),
@@ -95,7 +94,7 @@ KEYWORDS: dict[str, str] = {
 }
 _BUILTIN_TYPE = re.compile(r"(?:[su]?i[1-9][0-9]*|f16|bf16|f32|f64|index|none)\Z")
 
-TERMINALS = [n for n, _ in _TOKEN_PATTERNS if n != "BARE"] + ["BUILTIN_TYPE", "OP_NAME", "BARE_ID"] + list(
+TERMINALS = [n for n, _ in _TOKEN_PATTERNS if n not in ("BARE", "QUOTE")] + ["GENERIC_NAME", "STRING", "BUILTIN_TYPE", "OP_NAME", "BARE_ID"] + list(
     KEYWORDS.values())
 
 
@@ -166,21 +165,53 @@ class LexState:
     last_start = 0
 
 
+def _string_end(text: str, start: int, source: SourceFile | None) -> int:
+    """Offset just past the string literal opening at `start`.
+
+    str.find runs at memory speed, so a 200 MB hex blob costs milliseconds, where a regular
+    expression with escape handling would backtrack through it.
+    """
+    i = start + 1
+    find = text.find
+    while True:
+        j = find('"', i)
+        if j < 0:
+            j = len(text)
+        nl = find("\n", i, j)
+        if nl >= 0 or j == len(text):
+            _fail("unterminated string literal", start, text, source)
+        k = find("\\", i, j)
+        if k < 0:
+            return j + 1
+        i = k + 2  # skip the escaped character (which may be the quote found above)
+
+
 def tokenize(text: str, source: SourceFile | None) -> Iterator[Tok]:
     pos = 0
+    n = len(text)
     classify_cache: dict[str, str] = {}
     punct = _PUNCT_TOKENS
     state = LexState
-    for m in _MASTER.finditer(text):
+    match = _MASTER.match
+    while True:
+        m = match(text, pos)
+        if m is None:
+            break
         kind = m.lastgroup
         start = m.start(kind)
-        if m.start() != pos:
-            _bad_char(text, pos, source)
         pos = m.end()
         state.last_start = start
         tok = punct.get(kind)  # type: ignore[arg-type]
         if tok is not None:
             yield tok
+            continue
+        if kind == "QUOTE":
+            pos = _string_end(text, start, source)
+            j = pos
+            while j < n and text[j] in " \t\r\n":
+                j += 1
+            kind = "GENERIC_NAME" if j < n and text[j] == "(" else "STRING"
+            yield Tok(kind, text[start:pos], start)
             continue
         value = m.group(kind)
         if kind == "BARE":
@@ -191,8 +222,8 @@ def tokenize(text: str, source: SourceFile | None) -> Iterator[Tok]:
             yield Tok(kind, _signature(value), start)  # type: ignore[arg-type]
             continue
         yield Tok(kind, value, start)  # type: ignore[arg-type]
-    state.last_start = len(text)
-    if pos != len(text) and not _TRAILING.match(text, pos):
+    state.last_start = n
+    if pos != n and not _TRAILING.match(text, pos):
         _bad_char(text, pos, source)
 
 
@@ -200,8 +231,8 @@ def _bad_char(text: str, pos: int, source: SourceFile | None) -> None:
     m = re.compile(_SKIP).match(text, pos)
     at = m.end() if m else pos
     ch = text[at] if at < len(text) else "end of input"
-    if ch == '"':
-        msg = "unterminated string literal"
-    else:
-        msg = f"unexpected character {ch!r}"
-    raise error(msg, SourcePos(source, at) if source is not None else SourcePos(SourceFile("<input>", text), at))
+    _fail(f"unexpected character {ch!r}", at, text, source)
+
+
+def _fail(message: str, at: int, text: str, source: SourceFile | None) -> None:
+    raise error(message, SourcePos(source if source is not None else SourceFile("<input>", text), at))

@@ -163,21 +163,22 @@ class Printer:
         args = ", ".join(f"{self.value_name(a)}: {self.type_text(a.type)}" for a in block.args)
         return f"^{label}({args}):"
 
-    def resources_text(self) -> str:
+    def resource_parts(self) -> list[str]:
+        """The `{-# dialect_resources #-}` section as pieces to join once (blobs can be 100s of MB)."""
         if not self._resources:
-            return ""
-        lines = ["", "{-#", "  dialect_resources: {", "    builtin: {"]
+            return []
+        parts = ["\n{-#\n  dialect_resources: {\n    builtin: {\n"]
         items = list(self._resources.items())
         for j, (name, handle) in enumerate(items):
             blob = handle.blob if handle.blob is not None else np.zeros(0, np.uint8)
-            hexdata = int(handle.alignment).to_bytes(4, "little").hex() + _hex(blob)
-            lines.append(f'      {name}: "0x{hexdata}"' + ("," if j + 1 < len(items) else ""))
-        lines += ["    }", "  }", "#-}"]
-        return "\n".join(lines)
+            parts += [f'      {name}: "0x', int(handle.alignment).to_bytes(4, "little").hex(), _hex(blob),
+                      '",\n' if j + 1 < len(items) else '"\n']
+        parts.append("    }\n  }\n#-}")
+        return parts
 
 
 def _hex(blob: np.ndarray) -> str:
-    return np.ascontiguousarray(blob).view(np.uint8).tobytes().hex()
+    return memoryview(np.ascontiguousarray(blob).view(np.uint8)).hex()
 
 
 def _resource_key(name: str) -> str:
@@ -216,9 +217,13 @@ def print_operation(op: Operation, generic: bool = False, debuginfo: bool = Fals
     p = Printer(generic=generic, debuginfo=debuginfo)
     lines: list[str] = []
     p.op_text(op, "", lines)
-    text = "\n".join(lines)
-    res = p.resources_text()
-    return text + ("\n" + res if res else "") + "\n"
+    parts = ["\n".join(lines)]
+    resources = p.resource_parts()
+    if resources:
+        parts.append("\n")
+        parts += resources
+    parts.append("\n")
+    return "".join(parts)
 
 
 def print_to_stream(op: Operation, stream: io.TextIOBase | Any, generic: bool = False, debuginfo: bool = False) -> None:
