@@ -323,7 +323,7 @@ class FloatAttr(Attribute):
 
     def print_to(self, p: "Printer") -> str:
         text = format_float(self.value, self.type.kind)
-        if self.type == f64:
+        if self.type == f64 and not text.startswith("0x"):  # a hex bit pattern always needs its type
             return text
         return f"{text} : {self.type.print_to(p)}"
 

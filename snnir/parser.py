@@ -179,7 +179,16 @@ def dense_from_payload(payload: Any, t: TypeAttribute) -> DenseElementsAttr:
         return DenseElementsAttr(t, arr)
     if payload is None:
         payload = []
-    return DenseElementsAttr(t, payload)
+    return DenseElementsAttr(t, resolve_hex_elements(payload, t.element_type))
+
+
+def resolve_hex_elements(values: Any, t: TypeAttribute) -> Any:
+    """Replace hex literals (bit patterns of inf/nan) in a nested list by their values."""
+    if isinstance(values, list):
+        return [resolve_hex_elements(v, t) for v in values]
+    if isinstance(values, HexLit):
+        return int(values, 16) if isinstance(t, IntegerType) else resolve_float_hex(values, t)
+    return values
 
 
 class _Builder(Transformer):
@@ -673,7 +682,7 @@ class _Builder(Transformer):
         kw, t = c[0], c[1]
         values = [] if c[2:] == [None] else c[2:]
         try:
-            return DenseArrayAttr(t, values)
+            return DenseArrayAttr(t, resolve_hex_elements(values, t))
         except (VerifyException, ValueError, OverflowError) as e:
             raise self.fail(f"invalid dense array: {e}", kw.start_pos) from None
 
