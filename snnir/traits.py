@@ -144,3 +144,28 @@ def nearest_symbol_table(op: "Operation") -> "Operation | None":
             return cur
         cur = cur.parent_op
     return None
+
+
+def resolve_symbol(from_op: "Operation", ref: object) -> "Operation | None":
+    """The op a symbol reference (`@a` or `@a::@b`) names, seen from `from_op`.
+
+    As MLIR's lookupNearestSymbolFrom: the root name is looked up in the nearest enclosing
+    symbol table, then in the tables around it; nested names descend into the found op.
+    """
+    from snnir.attributes import SymbolRefAttr
+
+    if not isinstance(ref, SymbolRefAttr):
+        raise TypeError(f"expected a SymbolRefAttr, got {ref!r}")
+    table = nearest_symbol_table(from_op.parent_op) if from_op.parent_op is not None else None
+    if table is None and from_op.has_trait(SymbolTable):
+        table = from_op
+    found = None
+    while table is not None and found is None:
+        found = lookup_symbol(table, ref.root)
+        parent = table.parent_op
+        table = nearest_symbol_table(parent) if parent is not None else None
+    for name in ref.nested:
+        if found is None or not found.has_trait(SymbolTable):
+            return None
+        found = lookup_symbol(found, name)
+    return found
