@@ -664,13 +664,13 @@ _NO_SPACE_AFTER = {"(", "["}
 
 
 def join_pieces(pieces: list[str]) -> str:
-    """Join printed pieces with single spaces, MLIR-style: `@f(%a, %b)`, `[%x]`, `kw (`."""
+    """Join printed pieces with single spaces, MLIR-style: `@f(%a, %b)`, `[%x]`, `weight(...)`, `-> (`."""
     if not pieces:
         return ""
     out = [pieces[0]]
     prev = pieces[0]
     for tok in pieces[1:]:
-        glued = tok == "(" and isinstance(tok, _Lit) and not isinstance(prev, _Lit)
+        glued = tok == "(" and isinstance(tok, _Lit) and not (isinstance(prev, _Lit) and prev in _PUNCT_LITERALS)
         if tok not in _NO_SPACE_BEFORE and prev not in _NO_SPACE_AFTER and not glued:
             out.append(" ")
         out.append(tok)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
 BUILTIN_DIALECTS: dict[str, str] = {
     "builtin": "snnir.builtin:BUILTIN",
     "test": "snnir.dialects.test:TEST",
+    "snn": "snnir.dialects.snn:SNN",
 }
 
 _entry_point_cache: dict[str, dict[str, str]] = {}

@@ -443,7 +443,10 @@ class IRDLOperation(Operation):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "name" not in cls.__dict__:
-            raise TypeError(f"op class {cls.__name__} needs a `name = \"dialect.op\"`")
+            # An abstract base shared by several ops (it declares no fields of its own).
+            if any(isinstance(v, (OperandDef, ResultDef, AttrDef, RegionDef)) for v in cls.__dict__.values()):
+                raise TypeError(f"op class {cls.__name__} declares fields but has no `name = \"dialect.op\"`")
+            return
         opdef = OpDef(cls.name, summary=(cls.__doc__ or "").strip().split("\n")[0])
         for base in reversed(cls.__mro__[1:]):
             if issubclass(base, IRDLOperation) and base is not IRDLOperation and base.definition is not None:
@@ -473,6 +476,9 @@ class IRDLOperation(Operation):
         for i, d in enumerate(opdef.results):
             setattr(cls, d.name, _ResultAccessor(i, d.kind, n_var_res == 0))
         for name, d in {**opdef.properties, **opdef.attributes}.items():
+            if name == "sym_name":  # keep Operation.sym_name: the plain string symbol tables and passes compare
+                delattr(cls, name)
+                continue
             setattr(cls, name, _AttrAccessor(name, d.is_property, d.default))
         for i, d in enumerate(opdef.regions):
             setattr(cls, d.name, _RegionAccessor(i, d.kind))
@@ -619,8 +625,8 @@ class ParametrizedAttribute(Attribute):
                 if d.default is None:
                     raise VerifyException(f"{self.sigil}{self.name} needs parameter '{d.name}'")
                 v = d.default
-            v = d.coerce(v) if d.coerce is not None else to_attr(v)
             try:
+                v = d.coerce(v) if d.coerce is not None else to_attr(v)
                 d.constraint.verify(v)
             except VerifyException as e:
                 raise VerifyException(f"{self.sigil}{self.name} parameter '{d.name}': {e}") from None
@@ -636,7 +642,12 @@ class ParametrizedAttribute(Attribute):
     def from_parsed(cls, params: Sequence[tuple[str | None, Attribute]] | None) -> "ParametrizedAttribute":
         params = params or ()
         positional = [v for k, v in params if k is None]
-        keyword = {k: v for k, v in params if k is not None}
+        keyword: dict[str, Attribute] = {}
+        for k, v in params:
+            if k is not None:
+                if k in keyword:
+                    raise VerifyException(f"{cls.sigil}{cls.name}: parameter '{k}' given twice")
+                keyword[k] = v
         if positional and keyword:
             raise VerifyException(f"{cls.sigil}{cls.name}: mix of positional and keyword parameters")
         return cls(*positional, **keyword)
