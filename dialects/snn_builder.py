@@ -11,7 +11,8 @@
     module = net.module()               # a verified builtin.module holding the network
 
 Arrays with more than `INLINE_LIMIT` values become resources named after the op and field
-(`hidden_weight`, ...), so big weights never turn into text one number at a time.
+(`hidden_weight`, ...), so big weights never turn into text one number at a time; a constant
+array stays inline as a splat (`dense<0.5> : tensor<204599xf32>`).
 """
 
 from __future__ import annotations
@@ -64,7 +65,8 @@ class NetworkBuilder:
     def array(self, name: str, values: Any, dtype: Any = np.float32) -> Attribute:
         """A tensor attribute: inline when small, a resource named `name` when large."""
         arr = np.ascontiguousarray(np.asarray(values, dtype=dtype))
-        if arr.size > INLINE_LIMIT:
+        flat = arr.reshape(-1)
+        if arr.size > INLINE_LIMIT and not bool(np.all(flat == flat[0])):  # a constant prints as a splat
             return DenseResourceAttr.from_array(name, arr)
         return DenseElementsAttr(TensorType(arr.shape, element_type_of_dtype(arr.dtype)), arr)
 
@@ -125,8 +127,12 @@ class NetworkBuilder:
                delay: int = 0, name: str | None = None) -> Operation:
         """Synapses given as (post index, pre index, weight) triples."""
         name = name or f"{_sym(dst)}_from_{_sym(src)}"
-        indices = np.stack([np.asarray(post, dtype=np.int64), np.asarray(pre, dtype=np.int64)])
-        return self._add(SparseOp.build(src=src, dst=dst, indices=self.array(f"{name}_indices", indices, np.int64),
+        # the narrowest integer type that holds every index keeps big sparse networks small on disk
+        largest = max(src.type.size, dst.type.size)  # type: ignore[attr-defined]
+        itype = np.int16 if largest <= np.iinfo(np.int16).max else np.int32 if largest <= np.iinfo(np.int32).max \
+            else np.int64
+        indices = np.stack([np.asarray(post, dtype=itype), np.asarray(pre, dtype=itype)])
+        return self._add(SparseOp.build(src=src, dst=dst, indices=self.array(f"{name}_indices", indices, itype),
                                         values=self.array(f"{name}_values", values),
                                         **self._common(name, bias, delay)))
 

@@ -490,7 +490,8 @@ class AttrDict(Directive):
             return
         cur.i += 1
         for k, v in x.items():
-            if k in fmt.opdef.properties or k in fmt.segment_names:
+            # a property the format prints elsewhere is not looked for here: same name, discardable attribute
+            if (k in fmt.opdef.properties and k not in fmt.printed_props) or k in fmt.segment_names:
                 st.properties[k] = v
             else:
                 st.attributes[k] = v
@@ -542,10 +543,13 @@ class CompiledFormat:
         self.result_index = {d.name: i for i, d in enumerate(self.opdef.results)}
         self.region_index = {d.name: i for i, d in enumerate(self.opdef.regions)}
         self.segment_names = {OPERAND_SEGMENTS, RESULT_SEGMENTS}
+        # Names the format prints itself, kept apart for properties and attributes: a discardable
+        # attribute may share its name with a property and must then still go to attr-dict.
+        self.printed_props: set[str] = set()
         self.printed_attrs: set[str] = set()
         for d in _walk(directives):
             if isinstance(d, AttrVar):
-                self.printed_attrs.add(d.name)
+                (self.printed_props if d.is_property else self.printed_attrs).add(d.name)
 
     # ---- types of operands/results by target
     def types_of(self, op: Operation, target: str) -> list[TypeAttribute]:
@@ -572,7 +576,7 @@ class CompiledFormat:
 
     def leftover_attributes(self, op: Operation) -> list[tuple[str, Attribute]]:
         out = [(k, v) for k, v in op.properties.items()
-               if k not in self.printed_attrs and k not in self.segment_names]
+               if k not in self.printed_props and k not in self.segment_names]
         out.extend((k, v) for k, v in op.attributes.items() if k not in self.printed_attrs)
         return out
 
