@@ -35,7 +35,9 @@ class Diagnostic:
 def _render_one(diag: Diagnostic) -> str:
     flc = diag.loc.file_line_col()
     if flc is None:
-        where = "<unknown>" if diag.loc == UNKNOWN_LOC else f"loc({diag.loc})"
+        from snnir.printer import location_text  # loc("name") as the printer writes it
+
+        where = "<unknown>" if diag.loc == UNKNOWN_LOC else location_text(diag.loc)
         return f"{where}: {diag.severity}: {diag.message}"
     header = f"{flc.filename}:{flc.line}:{flc.col}: {diag.severity}: {diag.message}"
     loc = diag.loc

@@ -78,7 +78,9 @@ _TOKEN_PATTERNS: list[tuple[str, str]] = [
     ("_PLUS", r"\+"),
 ]
 
-_SKIP = r"(?:\s+|//[^\n]*)*"
+# Possessive (*+): never backtrack into a comment to find a token inside it, which would read
+# a trailing `// CHECK: }` (no token after it) as `}`.
+_SKIP = r"(?:\s+|//[^\n]*)*+"
 _MASTER = re.compile(_SKIP + "(?:" + "|".join(f"(?P<{n}>{p})" for n, p in _TOKEN_PATTERNS) + ")")
 _TRAILING = re.compile(_SKIP + r"\Z")
 

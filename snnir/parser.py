@@ -169,7 +169,7 @@ def dense_from_payload(payload: Any, t: TypeAttribute) -> DenseElementsAttr:
     """Build `dense<payload> : t`; the payload is a nested list, a scalar or a hex string."""
     if not isinstance(t, TensorType):
         raise VerifyException("dense literal needs a tensor type")
-    if isinstance(payload, str):
+    if isinstance(payload, str) and not isinstance(payload, HexLit):  # a "0x..." string: the raw buffer
         if not payload.startswith("0x"):
             raise VerifyException("dense string payload must be a hexadecimal string starting with 0x")
         from snnir.attributes import _element_dtype
@@ -336,7 +336,9 @@ class _Builder(Transformer):
         cls = self.op_class(name, name_tok.start_pos, custom=False)
         if isinstance(fn, Tok):
             fn = fn.value
-        if operands_tok.type == "OPERANDS":
+        if isinstance(operands_tok, list):  # operand_list: the slow path of OPERANDS
+            operands = [self.lookup(t.value[1:], t.start_pos) for t in operands_tok if t is not None]
+        elif operands_tok.type == "OPERANDS":
             lookup, pos = self.lookup, operands_tok.start_pos
             operands = [lookup(n, pos) for n in _VALUE_NAMES.findall(operands_tok.value)]
         else:
@@ -375,6 +377,9 @@ class _Builder(Transformer):
         op = cls(operands, result_types, props, attrs, regions, loc or SourcePos(self.source, offset))
         self.bind_results(results_tok, op, offset)
         return op
+
+    def operand_list(self, c: list[Any]) -> list[Any]:
+        return c
 
     def generic_regions(self, c: list[Any]) -> list[Region]:
         return [Region() if isinstance(r, _EmptyBrace) else r for r in c]
@@ -602,6 +607,8 @@ class _Builder(Transformer):
         return self._dialect_entity(tok, params, is_type=True)  # type: ignore[return-value]
 
     def _dialect_entity(self, tok: Tok, params: Any, is_type: bool) -> Attribute:
+        if isinstance(params, Tok):  # `<{...}>` lexed as one PROPS_DICT token: a single dictionary parameter
+            params = [(None, DictionaryAttr(self.simple_dict(params)))]
         name = tok.value[1:]
         kind = "type" if is_type else "attribute"
         if "." not in name:
@@ -632,6 +639,13 @@ class _Builder(Transformer):
         if len(c) == 2:
             return c[0].value, c[1]
         return None, c[0]
+
+    def hex_shape_attr(self, c: list[Tok]) -> ShapeAttr:
+        """A two-dimensional shape with a leading 0 (`0x4`) lexes as a hex literal."""
+        tok = c[0]
+        if not re.fullmatch(r"0x[0-9]+", tok.value):
+            raise self.fail(f"hexadecimal literal '{tok.value}' needs ': type' after it", tok.start_pos)
+        return self.shape_attr(c)
 
     def shape_attr(self, c: list[Tok]) -> ShapeAttr:
         return ShapeAttr(int(x) for x in c[0].value.split("x"))
@@ -832,13 +846,16 @@ _EXPECTED_NAMES = {
     "OP_NAME": "op name", "BARE_ID": "identifier", "_RES_BEGIN": "'{-#'", "_RES_END": "'#-}'", "_ARROW": "'->'",
     "_LPAR": "'('", "_RPAR": "')'", "_LSQB": "'['", "_RSQB": "']'", "_LBRACE": "'{'", "_RBRACE": "'}'",
     "_LESS": "'<'", "_MORE": "'>'", "_COMMA": "','", "_COLON": "':'", "_EQUAL": "'='", "_STAR": "'*'",
-    "_QMARK": "'?'", "_PLUS": "'+'", "KW_LOC": "'loc'", "KW_TENSOR": "'tensor'", "$END": "end of input",
+    "_QMARK": "'?'", "_PLUS": "'+'", "$END": "end of input",
+    # the lexer's compound tokens, named by how they start
+    "EMPTY_PARENS": "'()'", "OPERANDS": "operand list", "FN_SIG": "':'", "PROPS_DICT": "'<'",
+    "SIMPLE_DICT": "'{'", "UNRANKED": "'*x'",
 }
 
 
 def _describe_expected(expected: Iterable[str]) -> str:
-    names = sorted({_EXPECTED_NAMES.get(e, e.lower().replace("kw_", "'") + ("'" if e.startswith("KW_") else ""))
-                    for e in expected})
+    names = sorted({_EXPECTED_NAMES.get(e) or ("'" + e.lstrip("_")[3:].lower() + "'" if e.lstrip("_").startswith("KW_")
+                                               else e.lower()) for e in expected})
     if len(names) > 6:
         names = names[:6] + ["..."]
     return ", ".join(names)

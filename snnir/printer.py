@@ -136,7 +136,7 @@ class Printer:
         lines: list[str] = ["{"]
         labels = self._block_labels(region)
         for i, block in enumerate(region.blocks):
-            if i > 0 or block.args:
+            if labels[i] is not None:
                 lines.append(indent + self._block_header(block, labels[i]))
             for op in block.ops:
                 self.op_text(op, inner, lines)
@@ -144,10 +144,16 @@ class Printer:
         self._region_indent = saved
         return "\n".join(lines)
 
-    def _block_labels(self, region: Region) -> list[str]:
+    def _block_labels(self, region: Region) -> list[str | None]:
+        """The label of each block, None for an entry block printed without a header (it takes no name,
+        so the labels are the same after a round trip). An empty entry block keeps its header when other
+        blocks follow, or the next block's label would make it disappear."""
         used: set[str] = set()
-        out = []
+        out: list[str | None] = []
         for i, b in enumerate(region.blocks):
+            if i == 0 and not b.args and (b.ops or len(region.blocks) == 1):
+                out.append(None)
+                continue
             label = b.label or f"bb{i}"
             base, k = label, 1
             while label in used:
@@ -160,7 +166,8 @@ class Printer:
     def _block_header(self, block: Block, label: str) -> str:
         if not block.args:
             return f"^{label}:"
-        args = ", ".join(f"{self.value_name(a)}: {self.type_text(a.type)}" for a in block.args)
+        loc = (lambda a: " " + location_text(a.loc)) if self.debuginfo else (lambda a: "")
+        args = ", ".join(f"{self.value_name(a)}: {self.type_text(a.type)}{loc(a)}" for a in block.args)
         return f"^{label}({args}):"
 
     def resource_parts(self) -> list[str]:

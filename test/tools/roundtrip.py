@@ -1,12 +1,12 @@
 """Print a file with snn-opt, then check that printing is a fixed point of parsing.
 
-    roundtrip.py [snn-opt flags] FILE
+    roundtrip.py FILE [snn-opt flags]
 
-1. out   = snn-opt FLAGS FILE                               (written to stdout for FileCheck)
-2. out   == snn-opt FLAGS out                               custom form -> custom form
-3. gen   = snn-opt FLAGS --print-op-generic out
-   out   == snn-opt FLAGS gen                               generic form -> custom form
-4. gen   == snn-opt FLAGS --print-op-generic gen            generic form -> generic form
+1. out     = snn-opt FLAGS FILE                       (written to stdout for FileCheck)
+2. custom  = snn-opt FLAGS out                        out must equal custom (or generic, below,
+   generic = snn-opt FLAGS --print-op-generic out     when FLAGS ask for the generic form)
+3. custom  == snn-opt FLAGS generic                   generic form -> custom form
+4. generic == snn-opt FLAGS --print-op-generic generic
 
 Exits 1 with a unified diff when a step changes the text. Runs snn-opt in-process so a
 round trip costs one interpreter start, not four.
@@ -43,7 +43,11 @@ def compare(expected: str, got: str, what: str) -> bool:
 
 
 def main() -> int:
-    *flags, path = sys.argv[1:]
+    paths = [a for a in sys.argv[1:] if not a.startswith("-")]
+    if len(paths) != 1:
+        sys.exit("usage: roundtrip.py FILE [snn-opt flags]")
+    path = paths[0]
+    flags = [a for a in sys.argv[1:] if a is not path]
     generic_wanted = "--print-op-generic" in flags
     flags_custom = [f for f in flags if f != "--print-op-generic"]
     first = run([*flags, path])
