@@ -71,6 +71,13 @@ def split_pass_flags(unknown: list[str]) -> list[tuple[str, str]]:
     return out
 
 
+def argparse_copy(args, **changes):  # -> argparse.Namespace
+    """A copy of parsed arguments with some values changed."""
+    import argparse
+
+    return argparse.Namespace(**{**vars(args), **changes})
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if _fast_version(argv):
@@ -115,6 +122,18 @@ def _main(argv: list[str]) -> int:
         finally:
             timer.entries.extend(pm.timings)
             statistics.extend(pm.statistics)
+        if not args.verify_each and passes and not args.print_op_generic:
+            # As mlir-opt: IR that does not verify is printed in the generic form, which can always be
+            # read back, rather than through custom formats that may not hold for it.
+            from snnir.diagnostics import DiagnosticError
+
+            try:
+                module.verify()
+            except DiagnosticError as e:
+                engine.warning(f"the IR does not verify after the passes ({e.diagnostic.message}); "
+                               "printing it in the generic form", e.diagnostic.loc)
+                args_generic = argparse_copy(args, print_op_generic=True)
+                return print_module(module, args_generic, timer)
         return print_module(module, args, timer)
 
     source = timer.measure("Input", lambda: read_input(args.input))
