@@ -6,8 +6,9 @@
 
 The families follow the paper's evaluation (LCTES 2020, Table 2): fully connected, convolutional,
 image filters, 1-D convolution on heartbeat signals, recurrent, and a large sparse random recurrent
-network. Weights are random (seeded), scaled so that the networks spike under Poisson input; they
-are workloads for the compiler, not trained classifiers.
+network. Weights are random (seeded); each layer's weights are then scaled, with the reference
+simulator, until its neurons fire 2 to 8 times in 100 steps of Poisson input, so that every layer
+carries spikes. They are workloads for the compiler, not trained classifiers.
 """
 
 from __future__ import annotations
@@ -32,21 +33,26 @@ def _w(rng: np.random.Generator, shape: tuple[int, ...], fan_in: int, gain: floa
     return (rng.standard_normal(shape) * gain / np.sqrt(fan_in)).astype(np.float32)
 
 
-def mlp_mnist(seed: int = 1) -> NetworkBuilder:
+Gains = dict[str, float]
+
+
+def mlp_mnist(g: Gains | None = None, seed: int = 1) -> NetworkBuilder:
     """MLP-MNIST 784-100-10."""
+    g = g or {}
     rng = np.random.default_rng(seed)
     net = NetworkBuilder("mlp_mnist", dt=1e-3)
     x = net.input("pixels", 784, rate=40.0)
     h = net.neurons("hidden", 100, LIF)
     o = net.neurons("digits", 10, LIF)
-    net.dense(x, h, np.abs(_w(rng, (100, 784), 784)) * 2)
-    net.dense(h, o, _w(rng, (10, 100), 100, 6.0))
+    net.dense(x, h, np.abs(_w(rng, (100, 784), 784)) * g.get("hidden", 1.0))
+    net.dense(h, o, np.abs(_w(rng, (10, 100), 100)) * g.get("digits", 1.0))
     net.output("out", o)
     return net
 
 
-def lenet5(seed: int = 2) -> NetworkBuilder:
+def lenet5(g: Gains | None = None, seed: int = 2) -> NetworkBuilder:
     """LeNet-5 on 28x28: conv5x5(6, pad 2) - pool2 - conv5x5(16) - pool2 - 120 - 84 - 10."""
+    g = g or {}
     rng = np.random.default_rng(seed)
     net = NetworkBuilder("lenet5", dt=1e-3)
     x = net.input("image", (1, 28, 28), rate=40.0)
@@ -57,43 +63,46 @@ def lenet5(seed: int = 2) -> NetworkBuilder:
     f1 = net.neurons("fc1", 120, LIF)
     f2 = net.neurons("fc2", 84, LIF)
     o = net.neurons("digits", 10, LIF)
-    net.conv(x, c1, np.abs(_w(rng, (6, 1, 5, 5), 25, 4.0)), padding=[2, 2])
+    net.conv(x, c1, np.abs(_w(rng, (6, 1, 5, 5), 25)) * g.get("conv1", 1.0), padding=[2, 2])
     net.pool(c1, p1, [2, 2])
-    net.conv(p1, c2, _w(rng, (16, 6, 5, 5), 150, 6.0))
+    net.conv(p1, c2, np.abs(_w(rng, (16, 6, 5, 5), 150)) * g.get("conv2", 1.0))
     net.pool(c2, p2, [2, 2])
     flat = net.reshape(p2, 400)
-    net.dense(flat, f1, _w(rng, (120, 400), 400, 6.0))
-    net.dense(f1, f2, _w(rng, (84, 120), 120, 6.0))
-    net.dense(f2, o, _w(rng, (10, 84), 84, 6.0))
+    net.dense(flat, f1, np.abs(_w(rng, (120, 400), 400)) * g.get("fc1", 1.0))
+    net.dense(f1, f2, np.abs(_w(rng, (84, 120), 120)) * g.get("fc2", 1.0))
+    net.dense(f2, o, np.abs(_w(rng, (10, 84), 84)) * g.get("digits", 1.0))
     net.output("out", o)
     return net
 
 
-def image_smoothing(seed: int = 3) -> NetworkBuilder:
+def image_smoothing(g: Gains | None = None, seed: int = 3) -> NetworkBuilder:
     """A 3x3 Gaussian blur of a 64x64 image as one convolutional layer of LIF neurons."""
+    g = g or {}
     net = NetworkBuilder("image_smoothing", dt=1e-3)
     x = net.input("image", (1, 64, 64), rate=50.0)
     y = net.neurons("smoothed", (1, 64, 64), LIF)
-    g = np.array([[1, 2, 1], [2, 4, 2], [1, 2, 1]], dtype=np.float32) / 16.0 * 30.0
-    net.conv(x, y, g.reshape(1, 1, 3, 3), padding=[1, 1])
+    blur = np.array([[1, 2, 1], [2, 4, 2], [1, 2, 1]], dtype=np.float32) / 16.0
+    net.conv(x, y, blur.reshape(1, 1, 3, 3) * g.get("smoothed", 1.0), padding=[1, 1])
     net.output("out", y)
     return net
 
 
-def edge_detection(seed: int = 4) -> NetworkBuilder:
+def edge_detection(g: Gains | None = None, seed: int = 4) -> NetworkBuilder:
     """Horizontal and vertical Sobel filters on a 64x64 image: two feature maps of LIF neurons."""
+    g = g or {}
     net = NetworkBuilder("edge_detection", dt=1e-3)
     x = net.input("image", (1, 64, 64), rate=50.0)
     y = net.neurons("edges", (2, 64, 64), LIF)
     sx = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=np.float32)
-    k = np.stack([sx, sx.T]).reshape(2, 1, 3, 3) * 10.0
+    k = np.stack([sx, sx.T]).reshape(2, 1, 3, 3) * g.get("edges", 1.0)
     net.conv(x, y, k, padding=[1, 1])
     net.output("out", y)
     return net
 
 
-def heartbeat(seed: int = 5) -> NetworkBuilder:
+def heartbeat(g: Gains | None = None, seed: int = 5) -> NetworkBuilder:
     """A 1-D convolutional heartbeat classifier: 180 samples, 2 conv/pool stages, 32 hidden, 4 classes."""
+    g = g or {}
     rng = np.random.default_rng(seed)
     net = NetworkBuilder("heartbeat", dt=1e-3)
     x = net.input("ecg", (1, 180), rate=60.0)
@@ -103,26 +112,27 @@ def heartbeat(seed: int = 5) -> NetworkBuilder:
     p2 = net.neurons("pool2", (16, 42), POOL_IF)
     h = net.neurons("hidden", 32, LIF)
     o = net.neurons("classes", 4, LIF)
-    net.conv(x, c1, np.abs(_w(rng, (8, 1, 5), 5, 4.0)))
+    net.conv(x, c1, np.abs(_w(rng, (8, 1, 5), 5)) * g.get("conv1", 1.0))
     net.pool(c1, p1, [2])
-    net.conv(p1, c2, _w(rng, (16, 8, 5), 40, 6.0))
+    net.conv(p1, c2, np.abs(_w(rng, (16, 8, 5), 40)) * g.get("conv2", 1.0))
     net.pool(c2, p2, [2])
-    net.dense(net.reshape(p2, 672), h, _w(rng, (32, 672), 672, 6.0))
-    net.dense(h, o, _w(rng, (4, 32), 32, 6.0))
+    net.dense(net.reshape(p2, 672), h, np.abs(_w(rng, (32, 672), 672)) * g.get("hidden", 1.0))
+    net.dense(h, o, np.abs(_w(rng, (4, 32), 32)) * g.get("classes", 1.0))
     net.output("out", o)
     return net
 
 
-def recurrent(seed: int = 6) -> NetworkBuilder:
+def recurrent(g: Gains | None = None, seed: int = 6) -> NetworkBuilder:
     """A recurrent layer (delay-1 feedback) between 40 inputs and 10 leaky-integrator readouts."""
+    g = g or {}
     rng = np.random.default_rng(seed)
     net = NetworkBuilder("recurrent", dt=1e-3)
     x = net.input("in", 40, rate=30.0)
     h = net.neurons("hidden", 100, LIFAttr(tau=2e-2, v_th=1.0, reset="subtract", refractory=2))
     o = net.neurons("readout", 10, LIAttr(tau=5e-2))
-    net.dense(x, h, np.abs(_w(rng, (100, 40), 40, 4.0)))
-    net.dense(h, h, _w(rng, (100, 100), 100, 2.0), delay=1, name="hidden_recurrent")
-    net.dense(h, o, _w(rng, (10, 100), 100, 3.0))
+    net.dense(x, h, np.abs(_w(rng, (100, 40), 40)) * g.get("hidden", 1.0))
+    net.dense(h, h, _w(rng, (100, 100), 100, 0.5), delay=1, name="hidden_recurrent")
+    net.dense(h, o, _w(rng, (10, 100), 100))
     net.output("out", o)
     return net
 
@@ -144,7 +154,7 @@ def _random_sparse(rng: np.random.Generator, n_post: int, n_pre: int, p: float,
     return np.concatenate(posts), np.concatenate(pres)
 
 
-def vogels_abbott(seed: int = 7, n: int = 4000, p: float = 0.02) -> NetworkBuilder:
+def vogels_abbott(g: Gains | None = None, seed: int = 7, n: int = 4000, p: float = 0.02) -> NetworkBuilder:
     """Vogels-Abbott style sparse random recurrent network: 80% excitatory, 20% inhibitory, 2% connectivity."""
     rng = np.random.default_rng(seed)
     n_exc = n * 4 // 5
@@ -186,15 +196,55 @@ def random_network(neurons: int, synapses: int, layers: int = 4, seed: int = 0) 
     return net
 
 
-EXAMPLES: dict[str, Callable[[], NetworkBuilder]] = {
-    "mlp_mnist": mlp_mnist,
-    "lenet5": lenet5,
-    "image_smoothing": image_smoothing,
-    "edge_detection": edge_detection,
-    "heartbeat": heartbeat,
-    "recurrent": recurrent,
-    "vogels_abbott": vogels_abbott,
+# Each example and the populations whose incoming weights are calibrated, in network order.
+EXAMPLES: dict[str, tuple[Callable[[Gains | None], NetworkBuilder], tuple[str, ...]]] = {
+    "mlp_mnist": (mlp_mnist, ("hidden", "digits")),
+    "lenet5": (lenet5, ("conv1", "conv2", "fc1", "fc2", "digits")),
+    "image_smoothing": (image_smoothing, ("smoothed",)),
+    "edge_detection": (edge_detection, ("edges",)),
+    "heartbeat": (heartbeat, ("conv1", "conv2", "hidden", "classes")),
+    "recurrent": (recurrent, ("hidden",)),
+    "vogels_abbott": (vogels_abbott, ()),
 }
+
+# Calibration target: mean spikes per neuron in 100 steps of 1 ms under the inputs' Poisson rates.
+TARGET_SPIKES = (2.0, 8.0)
+CALIBRATION_STEPS = 100
+
+
+def _mean_counts(builder: NetworkBuilder) -> dict[str, float]:
+    from snnir.algorithms.simulate import simulate
+    from snnir.passes.simulate import network_from_ir
+
+    net, _ = network_from_ir(builder.network)  # type: ignore[arg-type]
+    result = simulate(net, CALIBRATION_STEPS, seed=0)
+    return {name: float(c.mean()) for name, c in result.counts.items()}
+
+
+def calibrate(make: Callable[[Gains | None], NetworkBuilder], layers: tuple[str, ...]) -> Gains:
+    """Per layer, in order, the weight gain that puts its mean spike count in TARGET_SPIKES.
+
+    A doubling search then bisection on the seeded simulator (deterministic); gains are rounded
+    to three significant digits so the written files do not hinge on the last bit of a float.
+    """
+    gains: Gains = {}
+    lo_t, hi_t = TARGET_SPIKES
+    for layer in layers:
+        lo, hi, gain = 0.0, None, 1.0
+        for _ in range(40):
+            gains[layer] = float(f"{gain:.3g}")
+            mean = _mean_counts(make(gains))[layer]
+            if mean < lo_t:
+                lo = gain
+                gain = gain * 2 if hi is None else (gain + hi) / 2
+            elif mean > hi_t:
+                hi = gain
+                gain = (lo + gain) / 2
+            else:
+                break
+        else:
+            raise RuntimeError(f"could not calibrate layer '{layer}' to {TARGET_SPIKES} spikes per neuron")
+    return gains
 
 
 def render(builder: NetworkBuilder, title: str) -> str:
@@ -222,8 +272,8 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.write(text)
         return 0
     stale = []
-    for name, make in EXAMPLES.items():
-        text = render(make(), (make.__doc__ or name).strip().split("\n")[0])
+    for name, (make, layers) in EXAMPLES.items():
+        text = render(make(calibrate(make, layers)), (make.__doc__ or name).strip().split("\n")[0])
         path = HERE / f"{name}.snnir"
         if args.check:
             if not path.exists() or path.read_text() != text:
