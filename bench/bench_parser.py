@@ -448,18 +448,22 @@ class SizeResult:
 
     @property
     def tokens_per_s(self) -> float | None:
+        """Independent tokens per snnir parse second."""
         return self.tokens / self.parse_s if self.parse_s else None
 
     @property
     def print_ratio(self) -> float | None:
+        """snnir print time over parse time."""
         return self.print_s / self.parse_s if self.parse_s and self.print_s else None
 
     @property
     def speedup(self) -> float | None:
+        """xDSL parse time over snnir parse time."""
         return self.xdsl_s / self.parse_s if self.parse_s and self.xdsl_s else None
 
     @property
     def mb_per_1e5(self) -> float | None:
+        """Peak parse memory scaled to 10^5 lines."""
         return self.peak_mb * 1e5 / self.size if self.peak_mb is not None else None
 
 
@@ -620,6 +624,18 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
+def source_revision() -> str:
+    """Git commit of the source tree, marked when it has local changes."""
+    def git(*cmd: str) -> str:
+        return subprocess.run(["git", "-C", str(REPO_ROOT), *cmd], capture_output=True,
+                              text=True, check=False).stdout.strip()
+    commit = git("rev-parse", "--short", "HEAD")
+    if not commit:
+        return "unknown revision"
+    dirty = git("status", "--porcelain", "--", "snnir")
+    return commit + (" + uncommitted changes in snnir/" if dirty else "")
+
+
 def machine_info() -> dict[str, str]:
     """CPU model, core count, memory and interpreter versions."""
     cpu = "unknown"
@@ -642,6 +658,7 @@ def machine_info() -> dict[str, str]:
     except Exception:
         xdsl_version = "not installed"
     return {
+        "snnir": source_revision(),
         "cpu": cpu,
         "cores": str(os.cpu_count()),
         "memory": mem,
@@ -667,7 +684,7 @@ def size_row(r: SizeResult, xdsl_ran: bool) -> list[str]:
     return [str(r.size), str(r.lines), str(r.tokens),
             fmt(r.parse_s, ".3f", parse_missing), fmt(r.tokens_per_s, ",.0f"),
             fmt(r.print_s, ".3f"), fmt(r.print_ratio, ".2f"),
-            fmt(r.xdsl_s, ".3f", x), fmt(r.speedup, ".2f", x if not xdsl_ran else "-"),
+            fmt(r.xdsl_s, ".3f", x), fmt(r.speedup, ".2f", x),
             fmt(r.xdsl_opt_s, ".3f", x),
             fmt(r.peak_mb, ".1f"), fmt(r.mb_per_1e5, ".1f"), fmt(r.xdsl_peak_mb, ".1f", x)]
 
@@ -777,7 +794,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     snnir, import_error = load_snnir()
 
-    print("== machine")
+    print("== setup")
     for key, value in machine_info().items():
         print(f"  {key:9s} {value}")
     print(f"  command   {' '.join([Path(sys.argv[0]).name] + sys.argv[1:])}")
