@@ -8,7 +8,8 @@ from __future__ import annotations
 import sys
 
 
-def build_arg_parser():  # -> argparse.ArgumentParser
+def build_arg_parser(table=None):  # -> argparse.ArgumentParser
+    """The common flags, plus the options that the translations in `table` declare."""
     import argparse
 
     from snnir.tools.driver import add_common_arguments
@@ -19,6 +20,16 @@ def build_arg_parser():  # -> argparse.ArgumentParser
                     "(--list-translations lists them).")
     add_common_arguments(ap)
     ap.add_argument("--list-translations", action="store_true", help="list every translation and exit")
+    if table:
+        group = ap.add_argument_group("translation options")
+        seen: set[str] = set()
+        for name, cls in table.items():
+            for opt in getattr(cls, "options", ()):
+                if opt.flag in seen:
+                    continue
+                seen.add(opt.flag)
+                group.add_argument(opt.flag, dest=opt.dest, type=opt.type, default=argparse.SUPPRESS,
+                                   metavar=opt.metavar, help=f"(--{name}) {opt.help}")
     return ap
 
 
@@ -38,9 +49,9 @@ def _main(argv: list[str]) -> int:
     from snnir.tools.driver import Timer, UsageError, print_timings, process_chunks, read_input
     from snnir.translation import all_translations
 
-    ap = build_arg_parser()
-    args, unknown = ap.parse_known_args(argv)
     table = all_translations()
+    ap = build_arg_parser(table)
+    args, unknown = ap.parse_known_args(argv)
     if args.list_translations:
         for name, cls in table.items():
             print(f"  --{name:<20} ({cls.direction}) {cls.description}")
@@ -57,8 +68,21 @@ def _main(argv: list[str]) -> int:
         chosen.append(table[name])  # type: ignore[index]
     if len(chosen) != 1:
         raise UsageError(f"give exactly one translation flag (got {len(chosen)}); see --list-translations")
-    translation = chosen[0]()
+    cls = chosen[0]
+    own = {opt.dest for opt in getattr(cls, "options", ())}
+    given = {}
+    for other in table.values():
+        for opt in getattr(other, "options", ()):
+            if hasattr(args, opt.dest):
+                if opt.dest not in own:
+                    raise UsageError(f"option '{opt.flag}' does not apply to --{cls.name}")
+                given[opt.dest] = getattr(args, opt.dest)
+    translation = cls(**given) if given else cls()
     timer = Timer()
+    if getattr(cls, "binary_input", False) and cls.direction == "import":
+        return _import_binary(translation, args)
+    if getattr(cls, "binary_output", False) and cls.direction == "export":
+        return _export_binary(translation, args)
     source = read_input(args.input)
     if translation.direction == "import":
         from snnir.diagnostics import DiagnosticError
@@ -70,8 +94,10 @@ def _main(argv: list[str]) -> int:
             module = translation.import_(source, Context(allow_unregistered=args.allow_unregistered_dialect))
             module.verify()
         except DiagnosticError as e:
+            _print_warnings(translation, source.name)
             print(e.diagnostic.render(), file=sys.stderr)
             return 1
+        _print_warnings(translation, source.name)
         write_output(args.output, print_operation(module, generic=args.print_op_generic,
                                                   debuginfo=args.mlir_print_debuginfo))
         return 0
@@ -80,9 +106,79 @@ def _main(argv: list[str]) -> int:
         return timer.measure("Translation", lambda: translation.export(module))
 
     ok = process_chunks(args, source, transform, timer)
+    _print_warnings(translation, source.name)
     if args.timing:
         print_timings(timer.entries, sys.stderr)
     return 0 if ok else 1
+
+
+def _print_warnings(translation, path: str) -> None:
+    from snnir.translation import render_for_file
+
+    for w in getattr(translation, "warnings", ()):
+        print(render_for_file(w, path), file=sys.stderr)
+
+
+def _import_binary(translation, args) -> int:
+    """An import from a binary file: the translation gets the path; diagnostics name the file."""
+    import os
+
+    from snnir.context import Context
+    from snnir.diagnostics import DiagnosticError
+    from snnir.printer import print_operation
+    from snnir.tools.driver import UsageError, write_output
+    from snnir.translation import render_for_file
+
+    path = args.input
+    if path == "-":
+        raise UsageError(f"--{translation.name} reads a binary file: give its path (standard input is not "
+                         "supported)")
+    if not os.path.exists(path):
+        raise UsageError(f"cannot open input file '{path}': no such file")
+    if os.path.isdir(path):
+        raise UsageError(f"cannot open input file '{path}': it is a directory")
+    try:
+        module = translation.import_path(path, Context(allow_unregistered=args.allow_unregistered_dialect))
+        module.verify()
+    except DiagnosticError as e:
+        _print_warnings(translation, path)
+        print(render_for_file(e.diagnostic, path), file=sys.stderr)
+        return 1
+    _print_warnings(translation, path)
+    write_output(args.output, print_operation(module, generic=args.print_op_generic,
+                                              debuginfo=args.mlir_print_debuginfo))
+    return 0
+
+
+def _export_binary(translation, args) -> int:
+    """An export to a binary file: never to standard output."""
+    from snnir.context import Context
+    from snnir.diagnostics import DiagnosticError
+    from snnir.parser import parse_buffer
+    from snnir.tools.driver import UsageError, read_input
+    from snnir.translation import render_for_file
+
+    if args.output == "-":
+        raise UsageError(f"--{translation.name} writes a binary file: give it with -o FILE (binary data is not "
+                         "written to standard output)")
+    if args.split_input_file:
+        raise UsageError(f"--{translation.name} writes one file and does not take --split-input-file")
+    source = read_input(args.input)
+    try:
+        module = parse_buffer(source, Context(allow_unregistered=args.allow_unregistered_dialect))
+        module.verify()
+        data = translation.export_bytes(module)
+    except DiagnosticError as e:
+        _print_warnings(translation, source.name)
+        print(render_for_file(e.diagnostic, source.name), file=sys.stderr)
+        return 1
+    _print_warnings(translation, source.name)
+    try:
+        with open(args.output, "wb") as f:
+            f.write(data)
+    except OSError as e:
+        raise UsageError(f"cannot write output file '{args.output}': {e.strerror}") from None
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
