@@ -181,7 +181,7 @@ class Cursor:
                 return IntegerAttr(int(x))
             if isinstance(t, FloatType):
                 return FloatAttr(float(x), t)
-            if isinstance(t, IntegerType) and t.width == 1 and int(x) in (0, 1):
+            if t == IntegerType(1) and int(x) in (0, 1):  # signless only: `1 : si1` keeps its type
                 return BoolAttr(bool(int(x)))
             return IntegerAttr(int(x), t)
         if isinstance(x, FloatLit):

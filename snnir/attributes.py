@@ -271,6 +271,8 @@ class IntegerAttr(Attribute):
     def print_to(self, p: "Printer") -> str:
         if self.type == i64:
             return str(self.value)
+        if self.type == i1:  # as MLIR does; `1 : i1` would read back as `true` anyway
+            return "true" if self.value else "false"
         return f"{self.value} : {self.type.print_to(p)}"
 
     def __eq__(self, other: object) -> bool:
@@ -295,6 +297,8 @@ def _float_literal(text: str) -> str:
 def format_float(value: float, kind: str = "f64") -> str:
     """Shortest text that reads back to the same value of the given float type."""
     if math.isinf(value) or math.isnan(value):
+        if kind == "bf16":  # the upper half of the f32 bit pattern
+            return "0x" + struct.pack(">f", value)[:2].hex().upper()
         fmt = {"f16": ">e", "f32": ">f"}.get(kind, ">d")
         return "0x" + struct.pack(fmt, value).hex().upper()
     if kind == "f32":
@@ -333,7 +337,8 @@ class FloatAttr(Attribute):
         return other.value == self.value or (math.isnan(other.value) and math.isnan(self.value))
 
     def __hash__(self) -> int:
-        return hash(("fattr", self.value, self.type))
+        # every NaN is equal (see __eq__), but hash(nan) depends on the object: hash them alike
+        return hash(("fattr", "nan" if math.isnan(self.value) else self.value, self.type))
 
 
 class BoolAttr(Attribute):
@@ -358,17 +363,22 @@ class BoolAttr(Attribute):
 
 
 _STRING_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t"}
-_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f]')
+# Besides quotes and backslashes, every byte that is not printable ASCII is escaped as \XX, as
+# MLIR does; a string is UTF-8, and bytes that are not valid UTF-8 survive as lone surrogates.
+_NEEDS_ESCAPE = re.compile('["\\\\\x00-\x1f\x7f-\U0010ffff]')
 
 
 def quote_string(s: str) -> str:
-    """MLIR string literal: `"` and `\\` escaped, control characters as two hex digits."""
+    """MLIR string literal: `"`, `\\`, newline and tab escaped; other non-printable-ASCII bytes as \\XX."""
     if not _NEEDS_ESCAPE.search(s):
         return f'"{s}"'
 
     def esc(m: re.Match[str]) -> str:
         c = m.group()
-        return _STRING_ESCAPES.get(c) or "\\" + format(ord(c), "02X")
+        simple = _STRING_ESCAPES.get(c)
+        if simple is not None:
+            return simple
+        return "".join("\\" + format(b, "02X") for b in c.encode("utf-8", "surrogateescape"))
 
     return '"' + _NEEDS_ESCAPE.sub(esc, s) + '"'
 
@@ -377,18 +387,22 @@ _UNESCAPE = re.compile(r"\\([0-9a-fA-F]{2}|.)", re.S)
 
 
 def unquote_string(tok: str) -> str:
-    """The value of an MLIR string literal token (with its quotes)."""
+    """The value of an MLIR string literal token (with its quotes); `\\XX` escapes are bytes of UTF-8."""
     body = tok[1:-1]
     if "\\" not in body:
         return body
-
-    def unesc(m: re.Match[str]) -> str:
+    out = bytearray()
+    pos = 0
+    for m in _UNESCAPE.finditer(body):
+        out += body[pos:m.start()].encode("utf-8", "surrogateescape")
         c = m.group(1)
         if len(c) == 2:
-            return chr(int(c, 16))
-        return {"n": "\n", "t": "\t"}.get(c, c)
-
-    return _UNESCAPE.sub(unesc, body)
+            out.append(int(c, 16))
+        else:
+            out += {"n": "\n", "t": "\t"}.get(c, c).encode("utf-8", "surrogateescape")
+        pos = m.end()
+    out += body[pos:].encode("utf-8", "surrogateescape")
+    return out.decode("utf-8", "surrogateescape")
 
 
 class StringAttr(Attribute):
@@ -592,8 +606,9 @@ class DenseArrayAttr(Attribute):
         return f"array<{t.print_to(p)}: " + ", ".join(_format_element(x, t) for x in self.data.tolist()) + ">"
 
     def __eq__(self, other: object) -> bool:
+        # the same bytes (as the hash): NaN elements compare equal, so an attribute equals itself
         return (isinstance(other, DenseArrayAttr) and other.element_type == self.element_type
-                and np.array_equal(other.data, self.data))
+                and other.data.tobytes() == self.data.tobytes())
 
     def __hash__(self) -> int:
         return hash(("darray", self.element_type, self.data.tobytes()))
@@ -636,7 +651,9 @@ class DenseElementsAttr(Attribute):
         return f"dense<{body}> : {self.type.print_to(p)}"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, DenseElementsAttr) and other.type == self.type and np.array_equal(other.data, self.data)
+        # the same bytes (as the hash): NaN elements compare equal, so an attribute equals itself
+        return (isinstance(other, DenseElementsAttr) and other.type == self.type
+                and other.data.tobytes() == self.data.tobytes())
 
     def __hash__(self) -> int:
         return hash(("dense", self.type, self.data.tobytes()))

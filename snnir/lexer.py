@@ -31,7 +31,9 @@ _BT = r"(?:[su]?i[1-9][0-9]*|f16|bf16|f32|f64|index|none)\b"
 _BT_LIST = rf"\(\s*(?:{_BT}(?:\s*,\s*{_BT})*)?\s*\)"
 _VALUE = rf"%{_ID}(?:#[0-9]+)?"
 
-_KEY = r'(?:[A-Za-z_][A-Za-z0-9_$]*|"[^"\\\n]*")'
+# A bare key is never a keyword or builtin type name: the ordinary tokens would not read `{true = 1}` either.
+_RESERVED = r"(?:true|false|unit|dense|dense_resource|array|tensor|loc|[su]?i[1-9][0-9]*|f16|bf16|f32|f64|index|none)"
+_KEY = rf'(?:(?!{_RESERVED}(?![\w$]))[A-Za-z_][A-Za-z0-9_$]*|"[^"\\\n]*")'
 _SIMPLE_VALUE = (rf'(?:[-+]?[0-9]+(?:\.[0-9]*(?:[eE][-+]?[0-9]+)?)?(?:\s*:\s*{_BT})?|"[^"\\\n]*"|true|false|unit'
                  r'|\[\s*(?:[-+]?[0-9]+(?:\s*,\s*[-+]?[0-9]+)*)?\s*\])')
 _SIMPLE_ENTRY = rf"{_KEY}(?:\s*=\s*{_SIMPLE_VALUE})?"

@@ -44,6 +44,7 @@ from snnir.attributes import (
     builtin_type_from_keyword,
     unquote_string,
     DYNAMIC,
+    i1,
 )
 from snnir.context import Context
 from snnir.diagnostics import DiagnosticError, error
@@ -156,9 +157,13 @@ def resolve_float_hex(text: str, t: TypeAttribute) -> float:
     """The float whose bit pattern is the hex literal `text`, read at the width of `t`."""
     import struct
 
-    if not isinstance(t, FloatType) or t.kind == "bf16":
-        raise VerifyException("hexadecimal literal needs an f16, f32 or f64 type")
+    if not isinstance(t, FloatType):
+        raise VerifyException("hexadecimal literal needs a float type")
     raw = int(text, 16)
+    if t.kind == "bf16":  # the upper half of an f32
+        if raw >= 1 << 16:
+            raise VerifyException("hexadecimal literal does not fit in bf16")
+        return struct.unpack(">f", (raw << 16).to_bytes(4, "big"))[0]
     fmt, width = {"f16": (">e", 2), "f32": (">f", 4), "f64": (">d", 8)}[t.kind]
     if raw >= 1 << (8 * width):
         raise VerifyException(f"hexadecimal literal does not fit in {t.kind}")
@@ -556,7 +561,7 @@ class _Builder(Transformer):
             return IntegerAttr(int(tok.value))
         if isinstance(t, FloatType):
             return self._typed(lambda: FloatAttr(float(tok.value), t), tok)
-        if isinstance(t, IntegerType) and t.width == 1 and tok.value in ("0", "1"):
+        if t == i1 and tok.value in ("0", "1"):  # signless only: `1 : si1` keeps its type
             return BoolAttr(tok.value == "1")
         return self._typed(lambda: IntegerAttr(int(tok.value), t), tok)
 

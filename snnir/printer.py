@@ -8,6 +8,7 @@ the IR, never on object addresses or hash order: the same IR always prints the s
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,8 @@ from snnir.ir import Block, Operation, Region, Value
 from snnir.location import FileLineColLoc, Location, NameLoc, SourcePos, UnknownLoc
 
 _INDENT = "  "
+_NAME = re.compile(r"[A-Za-z_$.\-][\w$.\-]*\Z")  # a value name the lexer reads back (see lexer._ID)
+_NAME_BAD_CHAR = re.compile(r"[^\w$.\-]")
 
 
 class Printer:
@@ -47,7 +50,11 @@ class Printer:
 
     def _assign(self, v: Value) -> str:
         hint = v.name_hint
-        if hint is not None:
+        if hint and not hint.isdigit():  # `%3` is a number, not a name: it would not survive a round trip
+            if not _NAME.match(hint):  # e.g. `a b` or `0x`: make it a valid SSA name
+                hint = _NAME_BAD_CHAR.sub("_", hint)
+                if not _NAME.match(hint):
+                    hint = "_" + hint
             name = hint
             k = 1
             while name in self._used:
@@ -219,9 +226,37 @@ def _loc_body(loc: Location) -> str:
     return "unknown"
 
 
+def _name_resources(root: Operation, p: Printer) -> None:
+    """Register every resource in IR order (ops pre-order, properties before attributes), so a
+    blob's printed name does not depend on which form prints it first."""
+    from snnir.attributes import ArrayAttr, DenseResourceAttr, DictionaryAttr, OpaqueAttr
+
+    def visit(a: Any) -> None:
+        if isinstance(a, DenseResourceAttr):
+            p.register_resource(a.handle)
+        elif isinstance(a, ArrayAttr):
+            for x in a.data:
+                visit(x)
+        elif isinstance(a, DictionaryAttr):
+            for x in a.data.values():
+                visit(x)
+        elif isinstance(a, OpaqueAttr):
+            for _, x in a.params or ():
+                visit(x)
+        else:
+            for x in getattr(a, "parameters", ()):  # dialect attributes and types
+                visit(x)
+
+    for op in root.walk():
+        for attrs in (op.properties, op.attributes):
+            for a in attrs.values():
+                visit(a)
+
+
 def print_operation(op: Operation, generic: bool = False, debuginfo: bool = False) -> str:
     """The text of `op`, followed by the resource blobs it refers to. Ends with a newline."""
     p = Printer(generic=generic, debuginfo=debuginfo)
+    _name_resources(op, p)
     lines: list[str] = []
     p.op_text(op, "", lines)
     parts = ["\n".join(lines)]

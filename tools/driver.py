@@ -126,6 +126,11 @@ def process_chunks(args: argparse.Namespace, source: SourceFile,
             text = transform(module, ctx, engine, timer)  # type: ignore[arg-type]
         except DiagnosticError as e:
             engine.emit(e.diagnostic)
+        except RecursionError:  # printing or verifying attributes nested hundreds of levels deep
+            from snnir.diagnostics import error
+            from snnir.location import SourcePos
+
+            engine.emit(error("the IR is nested too deeply to process", SourcePos(chunk, 0)).diagnostic)
         if args.verify_diagnostics:
             problems = verify(engine.collected, chunk)
             for p in problems:
