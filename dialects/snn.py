@@ -345,10 +345,10 @@ class ReshapeOp(IRDLOperation):
 class Projection(IRDLOperation):
     """Shared parts of projections: source and target populations, a delay in steps."""
 
-    def verify_delay(self) -> None:
-        delay = self.properties.get("delay")
-        if delay is not None and (not isinstance(delay, IntegerAttr) or delay.value < 0):
-            raise VerifyException(f"delay must be a non-negative number of steps, got {delay}")
+    src = operand_def(PopType)
+    dst = operand_def(PopType)
+    delay = opt_prop_def(NonNegInt)
+    traits = (_IN_NETWORK,)
 
     @property
     def delay_steps(self) -> int:
@@ -360,12 +360,8 @@ class DenseOp(Projection):
     """All-to-all synapses: weight [post, pre], optional bias [post] added every step."""
 
     name = "snn.dense"
-    src = operand_def(PopType)
-    dst = operand_def(PopType)
     weight = prop_def(Tensor)
     bias = opt_prop_def(Param)
-    delay = opt_prop_def(NonNegInt)
-    traits = (_IN_NETWORK,)
     assembly_format = ("$src `->` $dst `weight` `(` $weight `)` (`bias` `(` $bias^ `)`)? (`delay` $delay^)? "
                        "attr-dict")
 
@@ -389,13 +385,9 @@ class SparseOp(Projection):
     """Synapses in coordinate form: `indices` [2, nnz] of (post, pre) pairs and `values` [nnz]."""
 
     name = "snn.sparse"
-    src = operand_def(PopType)
-    dst = operand_def(PopType)
     indices = prop_def(Tensor)
     values = prop_def(Tensor)
     bias = opt_prop_def(Param)
-    delay = opt_prop_def(NonNegInt)
-    traits = (_IN_NETWORK,)
     assembly_format = ("$src `->` $dst `indices` `(` $indices `)` `values` `(` $values `)` "
                        "(`bias` `(` $bias^ `)`)? (`delay` $delay^)? attr-dict")
 
@@ -435,16 +427,12 @@ class ConvOp(Projection):
     """Convolution: weight [C_out, C_in/groups, *kernel] over populations [C, L] or [C, H, W]."""
 
     name = "snn.conv"
-    src = operand_def(PopType)
-    dst = operand_def(PopType)
     weight = prop_def(Tensor)
     stride = opt_prop_def(IntList)
     padding = opt_prop_def(IntList)
     dilation = opt_prop_def(IntList)
     groups = opt_prop_def(PositiveInt)
     bias = opt_prop_def(Param)
-    delay = opt_prop_def(NonNegInt)
-    traits = (_IN_NETWORK,)
     assembly_format = ("$src `->` $dst `weight` `(` $weight `)` (`stride` $stride^)? (`padding` $padding^)? "
                        "(`dilation` $dilation^)? (`groups` $groups^)? (`bias` `(` $bias^ `)`)? (`delay` $delay^)? "
                        "attr-dict")
@@ -481,13 +469,9 @@ class PoolOp(Projection):
 
     name = "snn.pool"
     mode = prop_def(PoolMode)
-    src = operand_def(PopType)
-    dst = operand_def(PopType)
     kernel = prop_def(IntList)
     stride = opt_prop_def(IntList)
     padding = opt_prop_def(IntList)
-    delay = opt_prop_def(NonNegInt)
-    traits = (_IN_NETWORK,)
     assembly_format = ("$mode $src `->` $dst `kernel` $kernel (`stride` $stride^)? (`padding` $padding^)? "
                        "(`delay` $delay^)? attr-dict")
 
@@ -513,11 +497,7 @@ class ScaleOp(Projection):
     """One-to-one synapses: neuron i of the source drives neuron i of the target with `factor` (scalar or per neuron)."""
 
     name = "snn.scale"
-    src = operand_def(PopType)
-    dst = operand_def(PopType)
     factor = prop_def(Param)
-    delay = opt_prop_def(NonNegInt)
-    traits = (_IN_NETWORK,)
     assembly_format = "$src `->` $dst `factor` `(` $factor `)` (`delay` $delay^)? attr-dict"
 
     def verify_(self) -> None:

@@ -341,25 +341,18 @@ class FloatAttr(Attribute):
         return hash(("fattr", "nan" if math.isnan(self.value) else self.value, self.type))
 
 
-class BoolAttr(Attribute):
-    __slots__ = ("value",)
+class BoolAttr(IntegerAttr):
+    """`true` / `false`: an integer attribute of type i1, as in MLIR (so `1 : i1` is the same value)."""
+
+    __slots__ = ()
     name = "builtin.bool"
 
     def __init__(self, value: bool) -> None:
         self.value = bool(value)
-
-    @property
-    def type(self) -> IntegerType:
-        return i1
+        self.type = i1
 
     def print_to(self, p: "Printer") -> str:
         return "true" if self.value else "false"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, BoolAttr) and other.value == self.value
-
-    def __hash__(self) -> int:
-        return hash(("bool", self.value))
 
 
 _STRING_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t"}

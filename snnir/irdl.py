@@ -443,26 +443,28 @@ class IRDLOperation(Operation):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "name" not in cls.__dict__:
-            # An abstract base shared by several ops (it declares no fields of its own).
-            if any(isinstance(v, (OperandDef, ResultDef, AttrDef, RegionDef)) for v in cls.__dict__.values()):
-                raise TypeError(f"op class {cls.__name__} declares fields but has no `name = \"dialect.op\"`")
+            # An abstract base: the fields and methods it declares are shared by the ops deriving from it.
             return
         opdef = OpDef(cls.name, summary=(cls.__doc__ or "").strip().split("\n")[0])
-        for base in reversed(cls.__mro__[1:]):
-            if issubclass(base, IRDLOperation) and base is not IRDLOperation and base.definition is not None:
-                pass  # fields are not inherited between declared ops: each declares its own
-        for attr_name, value in list(cls.__dict__.items()):
+        # Fields of abstract bases (op classes without a name) come first, then the class's own;
+        # a declared op is never a base of another, so every field has one owner.
+        owners = [b for b in reversed(cls.__mro__[1:])
+                  if issubclass(b, IRDLOperation) and b is not IRDLOperation and "name" not in b.__dict__]
+        fields: dict[str, Any] = {}
+        for owner in [*owners, cls]:
+            for attr_name, value in owner.__dict__.items():
+                if isinstance(value, (OperandDef, ResultDef, AttrDef, RegionDef)):
+                    fields.pop(attr_name, None)  # a redeclared field takes the subclass's place
+                    fields[attr_name] = value
+        for attr_name, value in fields.items():
+            value.name = attr_name
             if isinstance(value, OperandDef):
-                value.name = attr_name
                 opdef.operands.append(value)
             elif isinstance(value, ResultDef):
-                value.name = attr_name
                 opdef.results.append(value)
             elif isinstance(value, AttrDef):
-                value.name = attr_name
                 (opdef.properties if value.is_property else opdef.attributes)[attr_name] = value
-            elif isinstance(value, RegionDef):
-                value.name = attr_name
+            else:
                 opdef.regions.append(value)
         for group, what in ((opdef.operands, "operand"), (opdef.results, "result"), (opdef.regions, "region")):
             if what == "region" and sum(d.kind == VARIADIC for d in group) > 1:

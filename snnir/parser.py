@@ -558,7 +558,7 @@ class _Builder(Transformer):
     def int_attr(self, c: list[Any]) -> Attribute:
         tok, t = c
         if t is None:
-            return IntegerAttr(int(tok.value))
+            return self._typed(lambda: IntegerAttr(int(tok.value)), tok)
         if isinstance(t, FloatType):
             return self._typed(lambda: FloatAttr(float(tok.value), t), tok)
         if t == i1 and tok.value in ("0", "1"):  # signless only: `1 : si1` keeps its type

@@ -34,7 +34,7 @@ def build_arg_parser():  # -> argparse.ArgumentParser
     )
     add_common_arguments(ap)
     ap.add_argument("-p", "--pass-pipeline", metavar="PIPELINE",
-                    help="passes to run, e.g. 'partition{rows=256 cols=256},sdfg'")
+                    help="passes to run, e.g. 'simulate{steps=200 seed=1},strip-debuginfo'")
     ap.add_argument("--list-passes", action="store_true", help="list every pass with its options and exit")
     ap.add_argument("--print-ir-after-all", action="store_true", help="print the IR to stderr after every pass")
     ap.add_argument("--pass-statistics", action="store_true", help="print each pass's statistics to stderr")
@@ -93,6 +93,8 @@ def _main(argv: list[str]) -> int:
     from snnir.tools.driver import Timer, UsageError, print_module, print_timings, process_chunks, read_input
 
     ap = build_arg_parser()
+    if "-h" in argv or "--help" in argv:  # the help lists every pass, as --list-passes does
+        ap.epilog = list_passes_text()
     args, unknown = ap.parse_known_args(argv)
     if args.list_passes:
         sys.stdout.write(list_passes_text())
