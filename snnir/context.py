@@ -20,6 +20,7 @@ BUILTIN_DIALECTS: dict[str, str] = {
     "builtin": "snnir.builtin:BUILTIN",
     "test": "snnir.dialects.test:TEST",
     "snn": "snnir.dialects.snn:SNN",
+    "cluster": "snnir.dialects.cluster:CLUSTER",
 }
 
 _entry_point_cache: dict[str, dict[str, str]] = {}

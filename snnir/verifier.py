@@ -9,10 +9,22 @@ from snnir.traits import GraphRegions
 
 
 def verify_operation(root: Operation) -> None:
-    """Verify `root` and every op nested in it; raises `DiagnosticError` at the first failing op."""
+    """Verify `root` and every op nested in it; raises `DiagnosticError` at the first failing op.
+
+    Each op is checked before the ops inside it; an op's `verify_regions_` hook (checks that
+    rely on its nested ops being valid, MLIR's region verifier) runs after all of them.
+    """
+    after: list[Operation] = []
     for op in root.walk():
         try:
             _verify_one(op)
+        except VerifyException as e:
+            raise error(f"'{op.name}' op {e}", op.loc) from None
+        if getattr(op, "verify_regions_", None) is not None:
+            after.append(op)
+    for op in reversed(after):  # innermost first
+        try:
+            op.verify_regions_()  # type: ignore[attr-defined]
         except VerifyException as e:
             raise error(f"'{op.name}' op {e}", op.loc) from None
 
