@@ -638,20 +638,9 @@ def source_revision() -> str:
 
 def machine_info() -> dict[str, str]:
     """CPU model, core count, memory and interpreter versions."""
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = "unknown"
-    try:
-        kb = int(Path("/proc/meminfo").read_text().split()[1])
-        mem = f"{kb / 2**20:.1f} GiB"
-    except (OSError, ValueError, IndexError):
-        pass
+    from machine import cpu_model, memory  # bench/machine.py, beside this script
+
+    cpu, mem = cpu_model(), memory()
     try:
         from importlib.metadata import version
         xdsl_version = version("xdsl")

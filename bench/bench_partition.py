@@ -41,23 +41,9 @@ ALGOS = {"greedy": P.greedy, "layer": P.layer_slices, "refined": P.refined}
 
 
 def machine() -> str:
-    cpu = platform.processor() or "?"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = "?"
-    try:
-        for line in open("/proc/meminfo"):
-            if line.startswith("MemTotal"):
-                mem = f"{int(line.split()[1]) / 2**20:.1f} GiB"
-    except OSError:
-        pass
-    return (f"{cpu}, {os.cpu_count()} cores, {mem}; Python {platform.python_version()}, "
-            f"numpy {np.__version__}, scipy {__import__('scipy').__version__}")
+    from machine import describe  # bench/machine.py, beside this script
+
+    return describe()
 
 
 def generate(synapses: int, neurons: int | None = None, seed: int = 0) -> P.Connectivity:

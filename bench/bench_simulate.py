@@ -67,19 +67,9 @@ make_net = namespace["make_net"]
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import numpy
-    import scipy
+    from machine import describe  # bench/machine.py, beside this script
 
-    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, numpy {numpy.__version__}, "
-            f"scipy {scipy.__version__}")
+    return describe()
 
 
 def time_simulation(synapses: int, steps: int, repeats: int, input_rate: float = 20.0) -> tuple[float, int, float]:
