@@ -38,7 +38,6 @@ packings and O(S log S) vectorised refinement rounds.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import chain

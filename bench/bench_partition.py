@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import argparse
 import glob
-import os
-import platform
 import statistics
 import sys
 import time

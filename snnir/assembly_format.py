@@ -38,7 +38,6 @@ from snnir.attributes import (
     UnitAttr,
     VerifyException,
     i32,
-    i64,
     f64,
     print_attr_entries,
 )
@@ -170,7 +169,7 @@ class Cursor:
         return False
 
     def parse_attribute(self, before_colon: bool = False) -> Attribute:
-        from snnir.parser import (EMPTY_BRACE, AttrDictLit, DenseLit, FloatLit, HexLit, IntLit, Keyword, Punct,
+        from snnir.parser import (EMPTY_BRACE, AttrDictLit, DenseLit, FloatLit, HexLit, IntLit, Punct,
                                   ResourceLit, dense_from_payload, resolve_float_hex)
 
         x = self.peek()

@@ -20,14 +20,13 @@ import dataclasses
 import difflib
 import importlib
 import pkgutil
-import sys
 import time
 import typing
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TextIO
 
 from snnir.context import Context, discovered, load_object
-from snnir.diagnostics import Diagnostic, DiagnosticEngine, DiagnosticError, error
+from snnir.diagnostics import DiagnosticEngine, DiagnosticError, error
 from snnir.ir import Operation
 from snnir.location import Location, UNKNOWN_LOC
 

@@ -21,7 +21,7 @@ from snnir.attributes import (
     quote_string,
 )
 from snnir.ir import Block, Operation, Region, Value
-from snnir.location import FileLineColLoc, Location, NameLoc, SourcePos, UnknownLoc
+from snnir.location import FileLineColLoc, Location, NameLoc, SourcePos
 
 _INDENT = "  "
 _NAME = re.compile(r"[A-Za-z_$.\-][\w$.\-]*\Z")  # a value name the lexer reads back (see lexer._ID)
