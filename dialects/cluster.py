@@ -97,12 +97,9 @@ class GraphOp(IRDLOperation):
         """The whole graph against its network, once every crossbar and link is valid on its own."""
         from snnir.traits import resolve_symbol
 
-        net = resolve_symbol(self, self.network)
-        if net is None or net.name != "snn.network":
-            raise VerifyException(f"network {self.network} is not an snn.network of this module")
         from snnir.passes.partition import verify_graph
 
-        verify_graph(self, net)
+        verify_graph(self, resolve_symbol(self, self.network))  # verify_ made sure it is an snn.network
 
 
 class CrossbarOp(IRDLOperation):
