@@ -854,7 +854,8 @@ def refined(conn: Connectivity, rows: int, cols: int, seed: int = 0, *, rounds: 
        clusters (`_refine`), which keep rows <= R and cols <= C and only accept rounds that lower the
        inter-cluster spikes.
 
-    Deterministic for a given `seed` (which orders the refinement's tie-breaking). Raises FanInError
+    Deterministic: ties are broken in a fixed order, so today the result does not depend on `seed`
+    (kept so that randomised refinement can be added without changing callers). Raises FanInError
     like `greedy`. Time: a few greedy packings plus O(rounds * S log S) vectorised work.
     """
     _check_limits(rows, cols)
