@@ -653,7 +653,9 @@ class _Nets:
 
 def _cost(nets: _Nets, col: np.ndarray, K: int) -> float:
     """Connectivity - 1 of the traffic hypergraph = inter-cluster spikes."""
-    key = np.unique(nets.net * K + col[nets.pin])
+    key = nets.net * K
+    key += col[nets.pin]
+    key = np.unique(key)
     u = key // K
     # each net contributes w * (number of clusters spanned - 1)
     return float(nets.w_by_net[u].sum() - nets.w_total)
@@ -691,7 +693,9 @@ def _refine(conn: Connectivity, clustering: Clustering, R: int, C: int, rounds: 
     W = np.bincount(nets.pin, weights=nets.w, minlength=n)
     for rnd in range(rounds):
         # phi(e, k) > 0 as a net x cluster matrix, and phi at every pin
-        key, inv, cnt = np.unique(nets.net * K + col[nets.pin], return_inverse=True, return_counts=True)
+        key = nets.net * K
+        key += col[nets.pin]
+        key, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
         inv = inv.reshape(-1)
         e_of, k_of = np.divmod(key, K)
         Phi = sp.csr_matrix((np.ones(key.size), (e_of, k_of)), shape=(n, K))
@@ -711,13 +715,27 @@ def _refine(conn: Connectivity, clustering: Clustering, R: int, C: int, rounds: 
             break
         src = col[v]
         # new rows each column would bring into its target (inputs not yet rows there)
-        rkey = np.unique(nets.pre * K + col[nets.post])
+        rkey = nets.pre * K
+        rkey += col[nets.post]
+        rkey = np.unique(rkey)
         lens = fan[v]
-        q = np.repeat(b, lens) + K * indices[np.repeat(indptr[v], lens) + _ragged_arange(lens)]
+        # q = (target cluster) + K * (input neuron) for every input of every candidate column; built in
+        # place so that only two synapse-sized temporaries live at once (this is the memory peak)
+        pos = np.repeat(indptr[v], lens)
+        pos += _ragged_arange(lens)
+        q = indices[pos]
+        del pos
+        q *= K
+        q += np.repeat(b, lens)
         found = np.searchsorted(rkey, q)
-        found = np.minimum(found, rkey.size - 1)
-        hit = rkey[found] == q
-        newr = np.bincount(np.repeat(np.arange(v.size), lens), weights=~hit, minlength=v.size).astype(_I64)
+        np.minimum(found, rkey.size - 1, out=found)
+        miss = rkey[found] != q
+        del found, q
+        csum = np.zeros(miss.size + 1, _I64)
+        np.cumsum(miss, out=csum[1:])
+        ends = np.cumsum(lens)
+        newr = csum[ends] - csum[ends - lens]  # misses per candidate column (empty groups give 0)
+        del csum, miss
         nrows, ncols = Clustering(K, col).sizes(conn)
         fits_rows = nrows[b] + newr <= R
         moves = _admit_moves(v, b, gain, newr, nrows, ncols, R, C, K)
