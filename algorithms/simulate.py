@@ -50,6 +50,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from snnir.algorithms.geometry import conv_output_shape
+
 __all__ = [
     "DEFAULT_RATE",
     "DEFAULT_STEPS",
@@ -290,13 +292,6 @@ def scale_matrix(size: int, factor: Any) -> sp.csr_matrix:
         raise SimulationError(f"a one-to-one factor needs 1 or {size} values, got {f.size}")
     idx = np.arange(size)
     return _csr(idx, idx, f, (size, size))
-
-
-def conv_output_shape(in_shape: Sequence[int], kernel: Sequence[int], stride: Sequence[int],
-                      padding: Sequence[int], dilation: Sequence[int]) -> tuple[int, ...]:
-    """Spatial output size per dimension (PyTorch's rule)."""
-    return tuple((i + 2 * p - d * (k - 1) - 1) // s + 1
-                 for i, k, s, p, d in zip(in_shape, kernel, stride, padding, dilation))
 
 
 def _window_taps(in_sp: Sequence[int], kernel: Sequence[int], stride: Sequence[int], padding: Sequence[int],

@@ -22,10 +22,11 @@ Conventions (shared with the simulator and the NIR translation):
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
+from snnir.algorithms.geometry import conv_output_shape
 from snnir.attributes import (
     ArrayAttr,
     Attribute,
@@ -405,13 +406,6 @@ class SparseOp(Projection):
             if idx[1].min() < 0 or idx[1].max() >= pre:
                 raise VerifyException(f"a pre-synaptic index is outside 0..{pre - 1}")
         _check_bias(self.bias, post)
-
-
-def conv_output_shape(in_shape: Sequence[int], kernel: Sequence[int], stride: Sequence[int],
-                      padding: Sequence[int], dilation: Sequence[int]) -> tuple[int, ...]:
-    """Spatial output size of a convolution or pooling window, per dimension (PyTorch's rule)."""
-    return tuple((i + 2 * p - d * (k - 1) - 1) // s + 1
-                 for i, k, s, p, d in zip(in_shape, kernel, stride, padding, dilation))
 
 
 def _ints(attr: Attribute | None, n: int, default: int, what: str) -> list[int]:

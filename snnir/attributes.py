@@ -455,13 +455,19 @@ class ArrayAttr(Attribute):
 _BARE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*\Z")
 
 
+_key_text: dict[str, str] = {}
+
+
 def print_attr_key(key: str) -> str:
     """Dictionary keys print bare when they are plain identifiers that are not keywords."""
-    from snnir.lexer import is_reserved_word
+    text = _key_text.get(key)
+    if text is None:
+        from snnir.lexer import is_reserved_word
 
-    if _BARE_KEY.match(key) and not is_reserved_word(key):
-        return key
-    return quote_string(key)
+        text = key if _BARE_KEY.match(key) and not is_reserved_word(key) else quote_string(key)
+        if len(_key_text) < 4096:  # keys repeat across ops; bound the memo for adversarial inputs
+            _key_text[key] = text
+    return text
 
 
 def print_attr_entries(entries: Iterable[tuple[str, Attribute]], p: "Printer") -> str:

@@ -98,8 +98,6 @@ KEYWORDS: dict[str, str] = {
 }
 _BUILTIN_TYPE = re.compile(r"(?:[su]?i[1-9][0-9]*|f16|bf16|f32|f64|index|none)\Z")
 
-TERMINALS = [n for n, _ in _TOKEN_PATTERNS if n not in ("BARE", "QUOTE")] + ["GENERIC_NAME", "STRING", "BUILTIN_TYPE", "OP_NAME", "BARE_ID"] + list(
-    KEYWORDS.values())
 
 
 def is_reserved_word(word: str) -> bool:

@@ -7,7 +7,6 @@ the IR, never on object addresses or hash order: the same IR always prints the s
 
 from __future__ import annotations
 
-import io
 import re
 from typing import Any
 
@@ -267,6 +266,3 @@ def print_operation(op: Operation, generic: bool = False, debuginfo: bool = Fals
     parts.append("\n")
     return "".join(parts)
 
-
-def print_to_stream(op: Operation, stream: io.TextIOBase | Any, generic: bool = False, debuginfo: bool = False) -> None:
-    stream.write(print_operation(op, generic=generic, debuginfo=debuginfo))

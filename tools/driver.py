@@ -11,7 +11,6 @@ import os
 import sys
 import time
 import traceback
-from dataclasses import dataclass
 from typing import Callable, TextIO
 
 from snnir import __version__
@@ -85,12 +84,6 @@ def write_output(path: str, text: str) -> None:
             f.write(text)
     except OSError as e:
         raise UsageError(f"cannot write output file '{path}': {e.strerror}") from None
-
-
-@dataclass
-class ChunkResult:
-    text: str | None  # the printed output, or None when the chunk failed
-    ok: bool
 
 
 class Timer:
