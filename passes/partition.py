@@ -173,6 +173,7 @@ class Partition(Pass):
     statistics = {"crossbars": "crossbars used", "synapses": "synapses placed",
                   "inter-spikes": "spikes between crossbars per iteration",
                   "intra-spikes": "spikes that stay inside a crossbar"}
+    option_flags = {"partition-report": "report"}
 
     algo: Literal["refined", "greedy", "layer"] = option("refined", "partitioner: refined (ours), greedy (the "
                                                          "paper's), layer (one population slice per crossbar)")

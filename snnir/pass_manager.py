@@ -66,6 +66,9 @@ class Pass:
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
     statistics: ClassVar[dict[str, str]] = {}
+    # Driver flags that set an option of this pass wherever it is in the pipeline, e.g.
+    # {"partition-report": "report"} makes `--partition-report=FILE` set `report`.
+    option_flags: ClassVar[dict[str, str]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -53,6 +53,8 @@ def list_passes_text() -> str:
         for o in cls.options():
             default = "" if o.default in (None, [], "") else f" (default: {o.default})"
             lines.append(f"      {o.name}=<{o.type_name()}>  {o.help}{default}")
+        for flag, field in cls.option_flags.items():
+            lines.append(f"      --{flag}=<...>  sets {field.replace('_', '-')} wherever the pass runs")
         for stat, desc in cls.statistics.items():
             lines.append(f"      statistic {stat}: {desc}")
     return "\n".join(lines) + "\n"
@@ -69,6 +71,27 @@ def split_pass_flags(unknown: list[str]) -> list[tuple[str, str]]:
         name, _, opts = arg[2:].partition("=")
         out.append((name, opts))
     return out
+
+
+def apply_option_flags(passes: list, settings: list[tuple[str, str]]) -> list:
+    """Passes with `--partition-report=FILE`-style flags applied to every pass that declares them."""
+    import dataclasses
+
+    from snnir.pass_manager import convert_option, load_all_passes
+    from snnir.tools.driver import UsageError
+
+    for flag, value in settings:
+        if not value:
+            raise UsageError(f"--{flag} needs a value: --{flag}=VALUE")
+        hits = [i for i, p in enumerate(passes) if flag in p.option_flags]
+        if not hits:
+            owners = sorted(c.name for c in load_all_passes().values() if flag in c.option_flags)
+            raise UsageError(f"--{flag} applies to the {', '.join(owners)} pass, which the pipeline does not run")
+        for i in hits:
+            field = passes[i].option_flags[flag]
+            info = next(o for o in passes[i].options() if o.field == field)
+            passes[i] = dataclasses.replace(passes[i], **{field: convert_option(value, info.type, f"--{flag}")})
+    return passes
 
 
 def argparse_copy(args, **changes):  # -> argparse.Namespace
@@ -89,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str]) -> int:
     from snnir.pass_manager import (PassManager, PipelineError, format_statistics, get_pass, instantiate,
-                                    parse_pipeline, split_options, suggest_pass)
+                                    load_all_passes, parse_pipeline, split_options, suggest_pass)
     from snnir.tools.driver import Timer, UsageError, print_module, print_timings, process_chunks, read_input
 
     ap = build_arg_parser()
@@ -102,13 +125,18 @@ def _main(argv: list[str]) -> int:
     flags = split_pass_flags(unknown)
     try:
         passes = parse_pipeline(args.pass_pipeline) if args.pass_pipeline else []
-        if flags and args.pass_pipeline:
-            raise UsageError("give passes either as flags or with -p, not both")
+        settings = []
         for name, opts in flags:
             cls = get_pass(name)
-            if cls is None:
+            if cls is not None:
+                if args.pass_pipeline:
+                    raise UsageError("give passes either as flags or with -p, not both")
+                passes.append(instantiate(cls, split_options(opts, name)))
+            elif any(name in c.option_flags for c in load_all_passes().values()):
+                settings.append((name, opts))
+            else:
                 raise UsageError(f"unknown option or pass '--{name}'{suggest_pass(name)}")
-            passes.append(instantiate(cls, split_options(opts, name)))
+        passes = apply_option_flags(passes, settings)
     except PipelineError as e:
         raise UsageError(str(e)) from None
 
