@@ -574,8 +574,11 @@ class CompiledFormat:
             st.result_types[target[1:]] = types
 
     def leftover_attributes(self, op: Operation) -> list[tuple[str, Attribute]]:
+        """What attr-dict prints: what no other directive printed, less properties at their default."""
+        props = self.opdef.properties
         out = [(k, v) for k, v in op.properties.items()
-               if k not in self.printed_props and k not in self.segment_names]
+               if k not in self.printed_props and k not in self.segment_names
+               and not (k in props and props[k].default is not None and v == props[k].default)]
         out.extend((k, v) for k, v in op.attributes.items() if k not in self.printed_attrs)
         return out
 

@@ -21,6 +21,7 @@ BUILTIN_DIALECTS: dict[str, str] = {
     "test": "snnir.dialects.test:TEST",
     "snn": "snnir.dialects.snn:SNN",
     "cluster": "snnir.dialects.cluster:CLUSTER",
+    "sdf": "snnir.dialects.sdf:SDF",
 }
 
 _entry_point_cache: dict[str, dict[str, str]] = {}
