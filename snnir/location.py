@@ -36,6 +36,11 @@ class SourceFile:
         idx = bisect_right(starts, offset) - 1
         return idx + 1 + self.line_offset, offset - starts[idx] + 1
 
+    def offset(self, line: int, col: int) -> int:
+        """The character offset of a 1-based line (of this buffer) and 0-based column."""
+        starts = self._starts()
+        return starts[max(0, min(line, len(starts)) - 1)] + col
+
     def line_text(self, line: int) -> str:
         """The text of a whole-file line number (without its newline)."""
         starts = self._starts()

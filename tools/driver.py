@@ -100,8 +100,8 @@ class Timer:
 
 def process_chunks(args: argparse.Namespace, source: SourceFile,
                    transform: Callable[[Operation, Context, DiagnosticEngine, Timer], str],
-                   timer: Timer, parse: bool = True) -> bool:
-    """Parse, verify and transform each chunk; print or verify diagnostics; write the output.
+                   timer: Timer, read: Callable[[SourceFile, Context], Operation] = parse_buffer) -> bool:
+    """Read (parse, or import), verify and transform each chunk; print or verify diagnostics; write the output.
 
     Returns True when every chunk succeeded (or, with --verify-diagnostics, matched its expectations).
     """
@@ -114,7 +114,7 @@ def process_chunks(args: argparse.Namespace, source: SourceFile,
         ctx = Context(allow_unregistered=args.allow_unregistered_dialect)
         text: str | None = None
         try:
-            module = timer.measure("Parser", lambda: parse_buffer(chunk, ctx))
+            module = timer.measure("Parser", lambda: read(chunk, ctx))
             timer.measure("Verifier", module.verify)  # type: ignore[attr-defined]
             text = transform(module, ctx, engine, timer)  # type: ignore[arg-type]
         except DiagnosticError as e:

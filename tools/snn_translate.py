@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str]) -> int:
-    from snnir.tools.driver import Timer, UsageError, print_timings, process_chunks, read_input
+    from snnir.tools.driver import Timer, UsageError, print_module, print_timings, process_chunks, read_input
     from snnir.translation import all_translations
 
     table = all_translations()
@@ -85,22 +85,16 @@ def _main(argv: list[str]) -> int:
         return _export_binary(translation, args)
     source = read_input(args.input)
     if translation.direction == "import":
-        from snnir.diagnostics import DiagnosticError
-        from snnir.printer import print_operation
-        from snnir.tools.driver import write_output
-        from snnir.context import Context
+        def imported(module, ctx, engine, timer):  # type: ignore[no-untyped-def]
+            for w in translation.warnings:  # through the engine, so --verify-diagnostics sees them
+                engine.emit(w)
+            translation.warnings.clear()
+            return print_module(module, args, timer)
 
-        try:
-            module = translation.import_(source, Context(allow_unregistered=args.allow_unregistered_dialect))
-            module.verify()
-        except DiagnosticError as e:
-            _print_warnings(translation, source.name)
-            print(e.diagnostic.render(), file=sys.stderr)
-            return 1
+        ok = process_chunks(args, source, imported, timer,
+                            read=lambda chunk, ctx: timer.measure("Translation", lambda: translation.import_(chunk, ctx)))
         _print_warnings(translation, source.name)
-        write_output(args.output, print_operation(module, generic=args.print_op_generic,
-                                                  debuginfo=args.mlir_print_debuginfo))
-        return 0
+        return 0 if ok else 1
 
     def transform(module, ctx, engine, timer):  # type: ignore[no-untyped-def]
         return timer.measure("Translation", lambda: translation.export(module))
