@@ -11,7 +11,13 @@ An actor fires by consuming `consumption` tokens from each input channel and, `e
 later, producing `production` tokens on each output channel. `tokens` are the channel's
 initial tokens, `token_size` how many spikes one token carries (1 unless packets), `capacity`
 an optional buffer bound. `cluster` names the crossbar of the graph's `clusters` graph that
-the actor stands for. Analysis results are attributes of the graph: `repetition` (firings per
+the actor stands for. After binding, each actor has a `tile`, the graph names its `target`
+(an `hw.target`), channels crossing tiles may bound the source tile's output buffer with
+`src_capacity`, and each tile runs the firings of its `sdf.schedule` in that order, cyclically:
+
+      sdf.schedule tile 0 [@c0, @c2]
+
+Analysis results are attributes of the graph: `repetition` (firings per
 iteration, in actor order), `period` (time per iteration), `throughput` (iterations per time
 unit), `latency`, and `critical_cycle` (the actors that bound the throughput).
 """
@@ -22,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from snnir.attributes import FloatAttr, IntegerAttr, StringAttr, SymbolRefAttr, VerifyException, i64
+from snnir.attributes import ArrayAttr, FloatAttr, IntegerAttr, StringAttr, SymbolRefAttr, VerifyException, i64
 from snnir.irdl import (
     AnyOf,
     Dialect,
@@ -64,6 +70,7 @@ class GraphOp(IRDLOperation):
     sym_name = prop_def(SymbolName())
     clusters = opt_prop_def(SymbolRefAttr)
     tokens = opt_prop_def(TokenConvention)
+    target = opt_prop_def(SymbolRefAttr)
     body = region_def(single_block=True)
     traits = (Symbol(), SymbolTable(), IsolatedFromAbove(), GraphRegions(), NoTerminator(), SingleBlock())
     assembly_format = "$sym_name attr-dict-with-keyword $body"
@@ -76,14 +83,23 @@ class GraphOp(IRDLOperation):
     def channels(self) -> list["ChannelOp"]:
         return [op for op in self.regions[0].block.ops if isinstance(op, ChannelOp)]
 
+    @property
+    def schedules(self) -> list["ScheduleOp"]:
+        return [op for op in self.regions[0].block.ops if isinstance(op, ScheduleOp)]
+
     def verify_(self) -> None:
         if self.clusters is not None:
             target = resolve_symbol(self, self.clusters)
             if target is None or target.name != "cluster.graph":
                 raise VerifyException(f"clusters {self.clusters} is not a cluster.graph of this module")
+        if self.target is not None:
+            target = resolve_symbol(self, self.target)
+            if target is None or target.name != "hw.target":
+                raise VerifyException(f"target {self.target} is not an hw.target of this module")
 
     def verify_regions_(self) -> None:
-        """Actors name crossbars of the cluster graph, once every actor and channel is valid on its own."""
+        """Bindings, schedules and crossbars against each other, once every op is valid on its own."""
+        self._verify_bindings()
         if self.clusters is None:
             return
         clusters = resolve_symbol(self, self.clusters)
@@ -97,13 +113,53 @@ class GraphOp(IRDLOperation):
                                       f"{self.clusters}")
 
 
+    def _verify_bindings(self) -> None:
+        """Tiles within the target; each tile's schedule lists exactly the actors bound there."""
+        actors = self.actors
+        bound = [a for a in actors if a.tile is not None]
+        if bound and len(bound) != len(actors):
+            loose = next(a for a in actors if a.tile is None)
+            raise VerifyException(f"actor @{loose.sym_name} has no tile while others are bound")
+        if bound and self.target is not None:
+            target = resolve_symbol(self, self.target)
+            tiles = target.properties.get("tiles") if target is not None else None
+            if isinstance(tiles, IntegerAttr):
+                for a in bound:
+                    if a.tile.value >= tiles.value:
+                        raise VerifyException(f"actor @{a.sym_name} is bound to tile {a.tile.value} but the target "
+                                              f"has {tiles.value} tiles")
+        schedules = self.schedules
+        if not schedules:
+            return
+        if not bound:
+            raise VerifyException("has schedules but its actors are not bound to tiles")
+        tile_of = {a.sym_name: a.tile.value for a in actors}
+        seen: dict[int, ScheduleOp] = {}
+        for sched in schedules:
+            t = sched.tile.value
+            if t in seen:
+                raise VerifyException(f"tile {t} has two schedules")
+            seen[t] = sched
+            for ref in sched.order.data:
+                if tile_of.get(ref.root) != t:
+                    raise VerifyException(f"the schedule of tile {t} lists @{ref.root}, which is bound to tile "
+                                          f"{tile_of.get(ref.root)}")
+        for a in actors:
+            t = a.tile.value
+            if t not in seen:
+                raise VerifyException(f"tile {t} of actor @{a.sym_name} has no schedule")
+            if all(ref.root != a.sym_name for ref in seen[t].order.data):
+                raise VerifyException(f"the schedule of tile {t} never fires @{a.sym_name}")
+
+
 class ActorOp(IRDLOperation):
-    """An actor: one firing takes `exec_time`; `cluster` is the crossbar it evaluates."""
+    """An actor: one firing takes `exec_time`; `cluster` is the crossbar it evaluates, `tile` where it runs."""
 
     name = "sdf.actor"
     sym_name = prop_def(SymbolName())
     exec_time = prop_def(Duration)
     cluster = opt_prop_def(SymbolRefAttr)
+    tile = opt_prop_def(Count)
     traits = (Symbol(), HasParent("sdf.graph"))
     assembly_format = "$sym_name attr-dict"
 
@@ -119,6 +175,7 @@ class ChannelOp(IRDLOperation):
     tokens = prop_def(Count, default=IntegerAttr(0))
     token_size = prop_def(PositiveCount, default=IntegerAttr(1))
     capacity = opt_prop_def(PositiveCount)
+    src_capacity = opt_prop_def(PositiveCount)
     label = opt_prop_def(StringAttr)
     traits = (HasParent("sdf.graph"),)
     assembly_format = "$src `->` $dst attr-dict"
@@ -139,5 +196,24 @@ class ChannelOp(IRDLOperation):
         return f"{self.label.data} ({text})" if self.label is not None else text
 
 
-SDF = Dialect("sdf", [GraphOp, ActorOp, ChannelOp],
+class ScheduleOp(IRDLOperation):
+    """The static order of one tile: the firings it runs, cyclically, one iteration per turn."""
+
+    name = "sdf.schedule"
+    tile = prop_def(Count)
+    order = prop_def(ArrayAttr)
+    traits = (HasParent("sdf.graph"),)
+    assembly_format = "`tile` $tile $order attr-dict"
+
+    def verify_(self) -> None:
+        if not self.order.data:
+            raise VerifyException(f"the schedule of tile {self.tile.value} is empty")
+        graph = self.parent_op
+        for ref in self.order.data:
+            target = lookup_symbol(graph, ref.root) if isinstance(ref, SymbolRefAttr) and not ref.nested else None
+            if not isinstance(target, ActorOp):
+                raise VerifyException(f"schedule entry {ref} is not an actor of this graph")
+
+
+SDF = Dialect("sdf", [GraphOp, ActorOp, ChannelOp, ScheduleOp],
               description="Synchronous dataflow graphs: actors, channels, rates, tokens and analysis results.")
