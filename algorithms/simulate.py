@@ -28,6 +28,11 @@ voltage. Models (forward Euler, as snnTorch and Norse export to NIR):
     cuba_lif   i += dt/tau_syn * (w_in I - i);  v += dt/tau_mem * (v_leak - v + r i)
     li, cuba_li, integrator: as lif, cuba_lif, if without threshold (emit no spikes)
     threshold  s = I >= v_th (no state)
+    relay      out = I (no state, no spikes; counts the steps with out != 0)
+
+A relay (fan-in decomposition) may feed itself without delay when every such synapse goes
+to a later unit (post > pre); its units are then evaluated in dependency order within the
+step, so a chain relay -> relay -> neuron delivers the partial sums in the same step.
 
 A spiking neuron fires when v >= v_th, then reset="zero" sets v = v_reset and
 reset="subtract" does v -= v_th (v_reset unused). With refractory = n, a neuron that fired
@@ -37,8 +42,10 @@ models, 0 for if and integrator, i = 0.
 
 Cost: O(n) per population and O(active synapses) per projection and step, where an active
 synapse is one whose pre-synaptic neuron spiked (dense outputs use one sparse product, also
-O(synapses)). Memory: the matrices, O(neurons) of state, and a ring buffer of
-(max delay + 1) x size outputs for each population with a delayed outgoing projection.
+O(synapses)). A relay population's chains add one sparse product per chain level and step
+(the longest chain: a few levels for the usual crossbar sizes). Memory: the matrices, O(neurons)
+of state, and a ring buffer of (max delay + 1) x size outputs for each population with a
+delayed outgoing projection.
 """
 
 from __future__ import annotations
@@ -88,8 +95,10 @@ MODELS: dict[str, dict[str, float | None]] = {
     "cuba_li": {"tau_syn": None, "tau_mem": None, "r": 1.0, "v_leak": 0.0, "w_in": 1.0},
     "integrator": {"r": 1.0},
     "threshold": {"v_th": 1.0},
+    "relay": {},
 }
 SPIKING = frozenset({"input", "lif", "if", "cuba_lif", "threshold"})
+_EVENTS = SPIKING | {"relay"}  # outputs that are mostly zero: delivered column by column
 _RESETTABLE = frozenset({"lif", "if", "cuba_lif"})
 
 
@@ -198,6 +207,13 @@ class SimNetwork:
                                   f"{dst.size}x{src.size} (post x pre)")
         if projection.delay < 0:
             raise SimulationError(f"projection {src.name} -> {dst.name}: delay must be >= 0")
+        if projection.src == projection.dst and projection.delay == 0 and dst.model == "relay":
+            m = sp.coo_matrix(projection.matrix)
+            bad = (m.row <= m.col) & (m.data != 0)
+            if bad.any():
+                k = int(np.flatnonzero(bad)[0])
+                raise SimulationError(f"relay '{dst.name}' feeds itself without delay from unit {int(m.col[k])} to "
+                                      f"unit {int(m.row[k])}; without delay a relay may only feed a later unit")
         self.projections.append(projection)
         return projection
 
@@ -209,13 +225,15 @@ class SimNetwork:
     def order(self) -> list[int]:
         """Populations in an order where every delay-0 projection goes forward (Kahn's algorithm).
 
-        Raises SimulationError naming a population on a delay-0 loop.
+        A relay's delay-0 projection onto itself (units feeding later units, checked by `connect`) is
+        evaluated inside the relay's step and does not count. Raises SimulationError naming a
+        population on a delay-0 loop.
         """
         n = len(self.populations)
         succ: list[list[int]] = [[] for _ in range(n)]
         indeg = [0] * n
         for p in self.projections:
-            if p.delay == 0:
+            if p.delay == 0 and not _relay_chain(self, p):
                 succ[p.src].append(p.dst)
                 indeg[p.dst] += 1
         ready = [i for i in range(n) if indeg[i] == 0]
@@ -235,11 +253,17 @@ class SimNetwork:
         return out
 
 
+def _relay_chain(net: SimNetwork, p: Projection) -> bool:
+    """A relay's delay-0 projection onto itself: the chains of fan-in decomposition."""
+    return p.delay == 0 and p.src == p.dst and net.populations[p.src].model == "relay"
+
+
 @dataclass
 class SimResult:
     """What `simulate` returns: spike counts per population (int64 [size]; zeros for non-spiking
-    populations), and when asked, spike trains (uint8 [steps, size]) and voltages (float64 [steps, size],
-    after reset; inputs and threshold populations have none)."""
+    populations; for a relay, the steps in which its output was non-zero: the messages it sent), and
+    when asked, spike trains (uint8 [steps, size]; for a relay, 1 where it sent a message) and voltages
+    (float64 [steps, size], after reset; inputs, threshold and relay populations have none)."""
 
     steps: int
     counts: dict[str, np.ndarray]
@@ -260,6 +284,7 @@ def _csr(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, shape: tuple[int,
         rows, cols, vals = rows[keep], cols[keep], vals[keep]
     m = sp.coo_matrix((vals.astype(np.float64, copy=False), (rows, cols)), shape=shape).tocsr()
     m.sum_duplicates()
+    m.eliminate_zeros()  # repeated pairs whose weights cancel: no synapse either
     return m
 
 
@@ -484,10 +509,14 @@ def simulate(net: SimNetwork, steps: int = DEFAULT_STEPS, inputs: Mapping[str, A
 
     n = len(pops)
     incoming: list[list[_Delivery]] = [[] for _ in range(n)]
+    chain: list[Any] = [None] * n  # relays: the sum of their delay-0 projections onto themselves
     bias = [np.zeros(p.size) for p in pops]
     max_delay = [0] * n
     for proj in net.projections:
-        incoming[proj.dst].append(_Delivery(proj, pops[proj.dst].size))
+        if _relay_chain(net, proj):
+            chain[proj.dst] = proj.matrix if chain[proj.dst] is None else chain[proj.dst] + proj.matrix
+        else:
+            incoming[proj.dst].append(_Delivery(proj, pops[proj.dst].size))
         max_delay[proj.src] = max(max_delay[proj.src], proj.delay)
         if proj.bias is not None:
             b = np.asarray(proj.bias, dtype=np.float64).reshape(-1)
@@ -496,6 +525,7 @@ def simulate(net: SimNetwork, steps: int = DEFAULT_STEPS, inputs: Mapping[str, A
                                       f"{pops[proj.dst].size} values, got {b.size}")
             bias[proj.dst] += b
     has_bias = [bool(np.any(b)) for b in bias]
+    levels = [_chain_levels(m) if m is not None else None for m in chain]
     ring = [np.zeros((d + 1, pops[i].size)) if d > 0 else None for i, d in enumerate(max_delay)]
 
     sources: dict[int, tuple[str, Any]] = {}
@@ -514,8 +544,10 @@ def simulate(net: SimNetwork, steps: int = DEFAULT_STEPS, inputs: Mapping[str, A
     out = [np.zeros(p.size) for p in pops]
     rec_s = {i: np.zeros((steps, p.size), dtype=np.uint8) for i, p in enumerate(pops) if record_spikes}
     rec_v = {i: np.zeros((steps, p.size)) for i, p in enumerate(pops)
-             if record_voltages and p.model not in ("input", "threshold")}
+             if record_voltages and p.model not in ("input", "threshold", "relay")}
     spiking = [p.spiking for p in pops]
+    events = [p.model in _EVENTS for p in pops]
+    relay = [p.model == "relay" for p in pops]
     # per-population constants
     coef = [{k: (dt / a if k.startswith("tau") else a) for k, a in p.params.items()} for p in pops]
 
@@ -534,14 +566,20 @@ def simulate(net: SimNetwork, steps: int = DEFAULT_STEPS, inputs: Mapping[str, A
                 current = bias[i].copy() if has_bias[i] else np.zeros(p.size)
                 for d in incoming[i]:
                     sig = out[d.src] if d.delay == 0 else ring[d.src][(t - d.delay) % ring[d.src].shape[0]]
-                    d.add_to(current, sig, spiking[d.src])
-                out[i] = _step(p, coef[i], v[i], syn[i], refr[i], current, dt)
-                if spiking[i]:
-                    counts[i] += out[i]
+                    d.add_to(current, sig, events[d.src])
+                if relay[i]:  # output = input current of this step, chains evaluated level by level
+                    for rows, sub in levels[i] or ():
+                        current[rows] += sub @ current
+                    out[i] = current
+                    counts[i] += current != 0
+                else:
+                    out[i] = _step(p, coef[i], v[i], syn[i], refr[i], current, dt)
+                    if spiking[i]:
+                        counts[i] += out[i]
             if ring[i] is not None:
                 ring[i][t % ring[i].shape[0]] = out[i]
-            if i in rec_s and spiking[i]:
-                rec_s[i][t] = out[i]
+            if i in rec_s and (spiking[i] or relay[i]):
+                rec_s[i][t] = out[i] != 0 if relay[i] else out[i]
             if i in rec_v:
                 rec_v[i][t] = v[i]
 
@@ -551,6 +589,37 @@ def simulate(net: SimNetwork, steps: int = DEFAULT_STEPS, inputs: Mapping[str, A
         spikes={pops[i].name: a for i, a in rec_s.items()},
         voltages={pops[i].name: a for i, a in rec_v.items()},
     )
+
+
+def _chain_levels(matrix: Any) -> list[tuple[np.ndarray, sp.csr_matrix]]:
+    """The evaluation schedule of a relay population that feeds itself without delay.
+
+    `matrix` [size, size] connects units to later units only (post > pre), so the units form no loop;
+    a unit's level is 0 without such inputs, else one more than the highest level among them. Returns,
+    for levels 1, 2, ... in order, (the units of that level, their rows of the matrix): evaluating the
+    levels in order gives every unit its input from units that are already final. O(depth * nnz) once.
+    """
+    m = sp.csr_matrix(matrix, dtype=np.float64)
+    m.sum_duplicates()
+    m.eliminate_zeros()
+    rows = np.flatnonzero(np.diff(m.indptr))
+    if rows.size == 0:
+        return []
+    level = np.zeros(m.shape[0], dtype=np.int64)
+    starts = m.indptr[rows]
+    for _ in range(m.shape[0] + 1):  # depth + 1 rounds: levels only grow along edges that go forward
+        new = level.copy()
+        new[rows] = np.maximum.reduceat(level[m.indices], starts) + 1
+        if np.array_equal(new, level):
+            break
+        level = new
+    else:
+        raise SimulationError("a relay population feeds itself without delay in a loop")
+    out = []
+    for lv in range(1, int(level.max()) + 1):
+        ids = np.flatnonzero(level == lv)
+        out.append((ids, m[ids]))
+    return out
 
 
 def _step(p: Population, c: dict[str, np.ndarray], v: np.ndarray, syn: np.ndarray | None,

@@ -16,7 +16,8 @@ Conventions (shared with the simulator and the NIR translation):
 - weights are [post, pre] (NIR's `weight[out, in]`); conv kernels are [C_out, C_in/groups, *k];
 - a neuron parameter is a scalar or one value per neuron (a dense or resource tensor);
 - `delay` is in time steps; a delay-0 projection acts within the step, so delay-0
-  projections must not form a cycle (recurrent loops need a delay of at least 1).
+  projections must not form a cycle (recurrent loops need a delay of at least 1), except the
+  chains of a `#snn.relay` population: an `snn.sparse` onto itself from units to later units.
 """
 
 from __future__ import annotations
@@ -247,7 +248,15 @@ class ThresholdAttr(NeuronModel):
     v_th = param_def(Param, default=1.0, coerce=_as_param)
 
 
-NEURON_MODELS = (LIFAttr, IFAttr, LIAttr, CubaLIFAttr, CubaLIAttr, IntegratorAttr, ThresholdAttr)
+class RelayAttr(NeuronModel):
+    """A relay (fan-in decomposition): no state, no spikes; its output in a step is its input current of
+    that same step, a partial sum forwarded along a chain of relays to the neuron it stands in for."""
+
+    name = "snn.relay"
+    spiking = False
+
+
+NEURON_MODELS = (LIFAttr, IFAttr, LIAttr, CubaLIFAttr, CubaLIAttr, IntegratorAttr, ThresholdAttr, RelayAttr)
 
 # -------------------------------------------------------------------------------------- ops
 
@@ -513,7 +522,11 @@ def _check_delay0_acyclic(network: NetworkOp) -> None:
     g = nx.DiGraph()
     for op in network.regions[0].block.ops:
         if isinstance(op, Projection) and op.delay_steps == 0:
-            g.add_edge(_root(op.src), _root(op.dst), op=op)
+            src, dst = _root(op.src), _root(op.dst)
+            if src is dst and is_relay(src):
+                _check_relay_chain(op)
+                continue
+            g.add_edge(src, dst, op=op)
     try:
         cycle = nx.find_cycle(g)
     except nx.NetworkXNoCycle:
@@ -521,6 +534,28 @@ def _check_delay0_acyclic(network: NetworkOp) -> None:
     names = " -> ".join(f"@{_population_name(u)}" for u, _ in cycle) + f" -> @{_population_name(cycle[0][0])}"
     raise VerifyException(f"projections without delay form a loop ({names}); give one of them a delay of at "
                           "least 1 step")
+
+
+def is_relay(value: Any) -> bool:
+    """Whether a population value (reshapes looked through) is an `snn.neurons` of `#snn.relay`."""
+    op = getattr(_root(value), "op", None)
+    return isinstance(op, NeuronsOp) and isinstance(op.properties.get("model"), RelayAttr)
+
+
+def _check_relay_chain(op: Projection) -> None:
+    """A relay population may feed itself without delay (the chains of fan-in decomposition) when the
+    projection is an `snn.sparse` whose every synapse goes from a unit to a later one (post > pre): the
+    units then form no loop and are evaluated in index order within the step."""
+    if not isinstance(op, SparseOp):
+        raise VerifyException(f"a relay population (@{_population_name(_root(op.src))}) feeds itself without "
+                              f"delay through '{op.name}'; only an snn.sparse from each unit to later units "
+                              "(post > pre) may do that")
+    idx = np.asarray(op.indices.data)
+    if idx.ndim == 2 and idx.shape[0] == 2 and idx.shape[1] and np.any(idx[0] <= idx[1]):
+        k = int(np.flatnonzero(idx[0] <= idx[1])[0])
+        raise VerifyException(f"relay population @{_population_name(_root(op.src))} feeds itself without delay "
+                              f"from unit {int(idx[1, k])} to unit {int(idx[0, k])}; without delay a relay may only "
+                              "feed a later unit (post > pre)")
 
 
 def _root(value: Any) -> Any:

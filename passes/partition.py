@@ -3,7 +3,9 @@
     snn-opt net.snnir --simulate --partition='algo=greedy rows=128 cols=128 report=part.json'
 
 The pass only translates: IR -> `Connectivity` (global neuron and synapse ids, see
-dialects/cluster.py) -> a partitioner of `snnir.algorithms.partition` -> cluster ops.
+dialects/cluster.py) -> a partitioner of `snnir.algorithms.partition` -> cluster ops. With
+`decompose=true` (the default) it first runs the fan-in decomposition of `decompose-fan-in`
+with its own rows, so neurons with more inputs than a crossbar has rows go through relays.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from snnir.attributes import (
 from snnir.dialects import cluster, snn
 from snnir.ir import Block, Operation, Region
 from snnir.pass_manager import Pass, PassContext, PassFailure, option
+from snnir.passes.decompose_fan_in import decompose_network
 from snnir.passes.simulate import network_from_ir, populations
 
 ALGORITHMS = {"greedy": algo.greedy, "layer": algo.layer_slices, "refined": algo.refined}
@@ -180,6 +183,8 @@ class Partition(Pass):
     rows: int = option(128, "crossbar rows: distinct pre-synaptic inputs")
     cols: int = option(128, "crossbar columns: post-synaptic neurons")
     report: str = option("", "write a JSON report to this file")
+    decompose: bool = option(True, "first chain the inputs of neurons with more than `rows` inputs through relay "
+                             "neurons (as --decompose-fan-in does); false: such neurons are an error")
 
     def apply(self, module: Operation, ctx: PassContext) -> None:
         if self.rows <= 0 or self.cols <= 0:
@@ -187,6 +192,9 @@ class Partition(Pass):
         reports = []
         block = module.regions[0].block
         for network in [op for op in block.ops if isinstance(op, snn.NetworkOp)]:
+            if self.decompose:
+                for rec in decompose_network(network, self.rows):
+                    ctx.warning(f"fan-in decomposition before partitioning (decompose=true): {rec.message}", rec.loc)
             unannotated = [op.sym_name for op in populations(network) if op.properties.get("spike_counts") is None]
             if unannotated:
                 ctx.warning(f"no spike counts on {', '.join('@' + n for n in unannotated[:3])}"

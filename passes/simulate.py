@@ -49,6 +49,7 @@ _MODEL_NAMES = {
     snn.CubaLIAttr: "cuba_li",
     snn.IntegratorAttr: "integrator",
     snn.ThresholdAttr: "threshold",
+    snn.RelayAttr: "relay",
 }
 
 

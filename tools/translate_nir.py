@@ -164,6 +164,9 @@ def module_to_network(network: Operation) -> Any:
         if isinstance(op, snn.InputOp):
             net.populations.append(ng.Population(op.sym_name, "input", tuple(op.res.type.dims)))
         elif isinstance(op, snn.NeuronsOp):
+            if isinstance(op.model, snn.RelayAttr):
+                raise error(f"@{op.sym_name} is a #snn.relay population (made by fan-in decomposition) and NIR has "
+                            "no relay node; export the network before decomposing it", op.loc)
             params: dict[str, Any] = {}
             for d, v in zip(op.model.param_defs, op.model.parameters):
                 if isinstance(v, StringAttr):
