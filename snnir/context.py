@@ -22,6 +22,7 @@ BUILTIN_DIALECTS: dict[str, str] = {
     "snn": "snnir.dialects.snn:SNN",
     "cluster": "snnir.dialects.cluster:CLUSTER",
     "sdf": "snnir.dialects.sdf:SDF",
+    "hw": "snnir.dialects.hw:HW",
 }
 
 _entry_point_cache: dict[str, dict[str, str]] = {}
