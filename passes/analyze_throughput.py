@@ -18,11 +18,13 @@ from typing import Any, Literal
 
 import numpy as np
 
+from snnir.algorithms import mapping
 from snnir.algorithms import sdf as algo
 from snnir.attributes import ArrayAttr, DenseArrayAttr, FloatAttr, SymbolRefAttr, i64
 from snnir.dialects import sdf
 from snnir.ir import Operation
 from snnir.pass_manager import Pass, PassContext, PassFailure, option
+from snnir.passes import hardware
 
 
 def sdf_graph_of(graph: sdf.GraphOp) -> tuple[algo.SDFGraph, list[sdf.ActorOp], list[sdf.ChannelOp]]:
@@ -82,13 +84,31 @@ class AnalyzeThroughput(Pass):
                 raise PassFailure(f"cannot write the analysis report '{self.report}': {e.strerror}",
                                   module.loc) from None
 
+    def _run(self, graph: sdf.GraphOp, g: algo.SDFGraph, channels: list[sdf.ChannelOp]) -> tuple[Any, list[str], int]:
+        """The analysis of the graph as bound (resource models, schedules) or as it stands."""
+        if hardware.is_bound(graph):
+            platform = mapping.Platform.from_target(hardware.graph_target(graph))
+            bound = mapping.bound_throughput(g, platform, hardware.graph_mapping(graph, platform.tiles), self.semantics)
+            return bound, list(bound.critical_channels), int(bound.analysis.tokens)
+        caps = [ch.capacity.value if ch.capacity is not None else -1 for ch in channels]
+        if any(c >= 0 for c in caps):  # buffers bound the channels: back-edges (method.md section 5)
+            from snnir.algorithms.buffers import with_capacities
+
+            model = with_capacities(g, np.array(caps, dtype=np.int64))
+            result = algo.throughput(model, semantics=self.semantics)
+            names = [channels[k].describe() if k < len(channels) else model.channel_names[k]
+                     for k in result.critical_channels]
+            return result, names, int(result.tokens)
+        result = algo.throughput(g, semantics=self.semantics)
+        return result, [channels[k].describe() for k in result.critical_channels], int(result.tokens)
+
     def _analyse(self, graph: sdf.GraphOp, ctx: PassContext) -> dict[str, Any]:
         if not graph.actors:
             raise PassFailure(f"@{graph.sym_name} has no actors", graph.loc)
         g, actors, channels = sdf_graph_of(graph)
         t0 = time.perf_counter()
         try:
-            result = algo.throughput(g, semantics=self.semantics)
+            result, critical_channels, model_tokens = self._run(graph, g, channels)
         except algo.SDFError as e:
             # rates conflict on a channel; other failures are about actors
             if e.channels and (isinstance(e, algo.InconsistentGraph) or not e.actors):
@@ -109,7 +129,7 @@ class AnalyzeThroughput(Pass):
         graph.attributes["latency"] = FloatAttr(float(result.latency))
         graph.attributes["critical_cycle"] = ArrayAttr([SymbolRefAttr(a.sym_name) for a in cycle])
         ctx.bump("graphs")
-        ctx.bump("matrix-tokens", int(result.tokens))
+        ctx.bump("matrix-tokens", model_tokens)
         return {
             "graph": graph.sym_name,
             "semantics": self.semantics,
@@ -122,10 +142,11 @@ class AnalyzeThroughput(Pass):
             "critical_cycle": {
                 "actors": [a.sym_name for a in cycle],
                 "clusters": [a.cluster.leaf if a.cluster is not None else None for a in cycle],
-                "channels": [channels[k].describe() for k in result.critical_channels],
+                "channels": critical_channels,
             },
+            "bound": hardware.is_bound(graph),
             "actors": len(actors),
             "channels": len(channels),
-            "matrix_tokens": int(result.tokens),
+            "matrix_tokens": model_tokens,
             "seconds": round(elapsed, 6),
         }
