@@ -124,7 +124,7 @@ class BufferSize(Pass):
         if required is not None and required > found.maximum:
             raise PassFailure(f"@{graph.sym_name}: throughput {required} is unreachable: with unbounded buffers the "
                               f"graph reaches at most {hardware.rate_text(found.maximum)}", graph.loc)
-        chosen = next((p for p in front if required is None or p.throughput >= required), None)
+        chosen = front[-1] if required is None else next((p for p in front if p.throughput >= required), None)
         if chosen is None:
             raise PassFailure(f"@{graph.sym_name}: throughput {required} needs more than max-size {self.max_size} "
                               f"tokens of buffer (the best up to it is {hardware.rate_text(front[-1].throughput)})",

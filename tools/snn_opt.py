@@ -87,6 +87,10 @@ def apply_option_flags(passes: list, settings: list[tuple[str, str]]) -> list:
         if not hits:
             owners = sorted(c.name for c in load_all_passes().values() if flag in c.option_flags)
             raise UsageError(f"--{flag} applies to the {', '.join(owners)} pass, which the pipeline does not run")
+        kinds = sorted({passes[i].name for i in hits})
+        if len(kinds) > 1:
+            raise UsageError(f"--{flag} would apply to several passes of the pipeline ({', '.join(kinds)}); "
+                             "give the option to each pass instead")
         for i in hits:
             field = passes[i].option_flags[flag]
             info = next(o for o in passes[i].options() if o.field == field)
