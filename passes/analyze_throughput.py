@@ -84,9 +84,13 @@ class AnalyzeThroughput(Pass):
                 raise PassFailure(f"cannot write the analysis report '{self.report}': {e.strerror}",
                                   module.loc) from None
 
-    def _run(self, graph: sdf.GraphOp, g: algo.SDFGraph, channels: list[sdf.ChannelOp]) -> tuple[Any, list[str], int]:
+    def _run(self, graph: sdf.GraphOp, g: algo.SDFGraph, channels: list[sdf.ChannelOp], ctx: PassContext) -> tuple[Any, list[str], int]:
         """The analysis of the graph as bound (resource models, schedules) or as it stands."""
         if hardware.is_bound(graph):
+            tiles = [a.tile.value for a in graph.actors]
+            if not graph.schedules and len(set(tiles)) < len(tiles):
+                ctx.warning(f"@{graph.sym_name} is bound but not scheduled: actors sharing a tile are analysed "
+                                  "as if they ran in parallel (run --schedule first)", graph.loc)
             platform = mapping.Platform.from_target(hardware.graph_target(graph))
             bound = mapping.bound_throughput(g, platform, hardware.graph_mapping(graph, platform.tiles), self.semantics)
             return bound, list(bound.critical_channels), int(bound.analysis.tokens)
@@ -108,7 +112,7 @@ class AnalyzeThroughput(Pass):
         g, actors, channels = sdf_graph_of(graph)
         t0 = time.perf_counter()
         try:
-            result, critical_channels, model_tokens = self._run(graph, g, channels)
+            result, critical_channels, model_tokens = self._run(graph, g, channels, ctx)
         except algo.SDFError as e:
             # rates conflict on a channel; other failures are about actors
             if e.channels and (isinstance(e, algo.InconsistentGraph) or not e.actors):

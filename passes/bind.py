@@ -64,7 +64,7 @@ def check_fan_out(graph: sdf.GraphOp, target: Target, tile: np.ndarray) -> None:
             column_tile[cluster.ids_of(xb.columns)] = tile_of_xbar[k]
     dest = column_tile[conn.post]
     own = column_tile[conn.pre]
-    keep = (dest >= 0) & (dest != own)
+    keep = (dest >= 0) & (dest != own) & conn.postsynaptic[conn.pre]  # inputs arrive from off-chip
     pairs = np.unique(conn.pre[keep] * (target.tiles + 1) + dest[keep])
     counts = np.bincount(pairs // (target.tiles + 1), minlength=conn.n)
     over = np.flatnonzero(counts > target.fan_out)
