@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Run-time admission against the full design-time flow (snnir.algorithms.mapping).
+
+Application: an SNN-like dataflow graph of --clusters actors (default 1000) in layers; every
+cluster feeds --fan-out clusters of the next layer, plus chords: forward skips over 2-4 layers
+and a few backward (recurrent) channels. Every channel has production = consumption = initial
+tokens = a random spike count (the paper's convention, token size 1), every actor a one-token
+self-loop and execution time 16. Platform: a rows x cols mesh (default 4x4), hop latency 3,
+bandwidth 96 spikes per time unit (the SDF3 tutorial figures; --tdma adds its wheel 8 with 4
+reserved).
+
+Per number of free tiles (default 16, 8, 4: the first tiles along a snake through the mesh):
+
+- admission: `admit(g, order, platform, free_tiles)` with `order = record_order(g)` recorded once
+  at design time (not timed as part of admission); median of --repeats, with the share spent in
+  the throughput analysis of the bound graph;
+- design time: `bind` (tiles_available = the same tiles) + `list_schedule` + `bound_throughput`,
+  median of --repeats, per stage;
+- the ratio design / admission, and the throughput of each with admission's loss in percent.
+
+Targets: admission under 100 ms; design / admission >= 100x. Both flows end with the same kind of
+throughput analysis of a bound graph of the same size, so the ratio is bounded by how much more
+the design-time binding and list scheduling cost than that analysis; the table also shows the
+ratio of the binding+scheduling parts alone.
+
+    python bench/bench_admission.py
+    python bench/bench_admission.py --repeats 3 --free 16,12,8,4,2 --tdma
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+
+import numpy as np
+from snnir.algorithms import sdf
+from snnir.algorithms.mapping import (
+    Mapping,
+    Platform,
+    admit,
+    bind,
+    bound_throughput,
+    list_schedule,
+    record_order,
+)
+
+
+def machine() -> str:
+    from machine import describe  # bench/machine.py, beside this script
+
+    return describe()
+
+
+def snn_graph(clusters: int, layers: int, fan_out: int, seed: int = 0) -> sdf.SDFGraph:
+    """Layered graph with chords; p = c = t = spike count; one-token self-loops; exec time 16."""
+    rng = np.random.default_rng(seed)
+    layer = np.sort(np.concatenate([np.arange(layers), rng.integers(0, layers, clusters - layers)]))
+    first = np.searchsorted(layer, np.arange(layers + 1))
+    src, dst = [], []
+    for a in range(clusters):
+        l = layer[a]
+        if l + 1 < layers:
+            nxt = np.arange(first[l + 1], first[l + 2])
+            pick = rng.choice(nxt, size=min(fan_out, nxt.size), replace=False)
+            src += [a] * pick.size
+            dst += pick.tolist()
+    s = rng.integers(0, clusters, clusters)
+    d = rng.integers(0, clusters, clusters)
+    skip = layer[d] - layer[s]
+    keep = ((skip >= 2) & (skip <= 4)) | ((skip < 0) & (rng.random(clusters) < 0.05))
+    src += s[keep].tolist()
+    dst += d[keep].tolist()
+    key = np.unique(np.array(src, dtype=np.int64) * clusters + np.array(dst, dtype=np.int64))
+    src, dst = key // clusters, key % clusters
+    spikes = np.maximum(1, rng.lognormal(3.0, 1.0, src.size).astype(np.int64))
+    loops = np.arange(clusters)
+    ones = np.ones(clusters, dtype=np.int64)
+    count = np.concatenate([spikes, ones])
+    return sdf.SDFGraph(tuple(f"c{i}" for i in range(clusters)), np.full(clusters, 16, dtype=np.int64),
+                        np.concatenate([src, loops]), np.concatenate([dst, loops]), count, count, count)
+
+
+def snake(rows: int, cols: int) -> list[int]:
+    """Tiles of a row-major mesh in boustrophedon order: consecutive tiles are neighbours."""
+    out = []
+    for r in range(rows):
+        row = list(range(r * cols, (r + 1) * cols))
+        out += row if r % 2 == 0 else row[::-1]
+    return out
+
+
+def timed(fn, repeats: int):
+    times, out = [], None
+    for _ in range(repeats):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--repeats", type=int, default=5, help="runs per timing (median)")
+    ap.add_argument("--clusters", type=int, default=1000)
+    ap.add_argument("--layers", type=int, default=25)
+    ap.add_argument("--fan-out", type=int, default=3)
+    ap.add_argument("--mesh", default="4x4", help="rows x cols of the mesh")
+    ap.add_argument("--free", default="16,8,4", help="numbers of free tiles to admit on")
+    ap.add_argument("--tdma", action="store_true", help="TDMA wheel 8 with 4 reserved")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    rows, cols = (int(x) for x in args.mesh.lower().split("x"))
+    kw = {"tdma_wheel": 8, "tdma_slice": 4} if args.tdma else {}
+    plat = Platform.mesh(rows, cols, hop_latency=3, bandwidth=96, **kw)
+    g = snn_graph(args.clusters, args.layers, args.fan_out, args.seed)
+    print(f"# bench_admission\n\nmachine: {machine()}")
+    print(f"application: {g.actors} clusters, {g.channels - g.actors} channels + {g.actors} self-loops, "
+          f"{int(g.tokens.sum())} spikes; unbound period {sdf.throughput(g).period}")
+    print(f"platform: {rows}x{cols} mesh, hop latency 3, bandwidth 96" + (", TDMA 4/8" if args.tdma else ""))
+    t_rec, order = timed(lambda: record_order(g), 1)
+    print(f"record_order (design time, once): {1e3 * t_rec:.1f} ms\n")
+    print(f"{'free':>4} | {'admit ms':>8} {'(binding)':>9} | {'bind ms':>8} {'list ms':>8} {'anal. ms':>8} "
+          f"{'design ms':>9} | {'ratio':>6} {'bind+sched':>10} | {'period adm':>10} {'period des':>10} "
+          f"{'loss %':>6}")
+    ok_time, ok_ratio = True, True
+    for n in [int(x) for x in args.free.split(",") if x]:
+        free = snake(rows, cols)[:n]
+        runs = [admit(g, order, plat, free) for _ in range(args.repeats)]
+        adm = runs[-1]
+        t_adm = statistics.median(r.seconds for r in runs)
+        t_adm_bind = statistics.median(r.binding_seconds for r in runs)
+        t_bind, tile = timed(lambda free=free: bind(g, plat, tiles_available=free), args.repeats)
+        t_list, orders = timed(lambda tile=tile: list_schedule(g, plat, tile), args.repeats)
+        m_des = Mapping(tile, orders=orders)
+        t_an, des = timed(lambda m=m_des: bound_throughput(g, plat, m), args.repeats)
+        t_des = t_bind + t_list + t_an
+        ratio = t_des / t_adm
+        parts = (t_bind + t_list) / t_adm_bind
+        loss = 100.0 * (1.0 - float(adm.throughput) / float(des.throughput))
+        ok_time &= t_adm < 0.1
+        ok_ratio &= ratio >= 100
+        print(f"{n:>4} | {1e3 * t_adm:>8.1f} {1e3 * t_adm_bind:>9.2f} | {1e3 * t_bind:>8.1f} {1e3 * t_list:>8.1f} "
+              f"{1e3 * t_an:>8.1f} {1e3 * t_des:>9.1f} | {ratio:>5.1f}x {parts:>9.0f}x | "
+              f"{adm.period!s:>10} {des.period!s:>10} {loss:>6.1f}", flush=True)
+    print("\nperiod = time per inference (throughput = 1 / period); loss = 1 - admission / design throughput; "
+          "(binding) = admission's binding + static orders; bind+sched = (bind + list_schedule) / that")
+    print(f"admission under 100 ms: {'PASS' if ok_time else 'FAIL'}")
+    print(f"design / admission >= 100x: {'PASS' if ok_ratio else 'FAIL'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
