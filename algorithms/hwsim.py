@@ -1,0 +1,400 @@
+"""A hardware-level simulator: runs an `HwConfig` (crossbars, routing, neuron table), never the projections.
+
+    from snnir.algorithms.hwconfig import build_config
+    from snnir.algorithms.hwsim import run
+
+    config = build_config(net, columns, tile_of_cluster, rows_limit=128, cols_limit=128)
+    hw = run(config, net, 100, seed=0, record_spikes=True)
+    ref = simulate(net, 100, seed=0, record_spikes=True)        # the same spike trains
+
+What it models. Every crossbar row has a delay line: when a neuron emits a non-zero output (a
+spike, a relay's partial sum, a non-spiking neuron's voltage), the routing table sends it to every
+(crossbar, row) it reaches, and it is on that row `row_delay` steps later (the same step for delay
+0). A crossbar's column current is the sum over its rows of row value x crosspoint weight (times
+the column's scale when quantised) plus the column's bias; the neuron of the column then updates
+its state. Synaptic input comes only through routing and crossbars: the network's projections are
+never read. `net` supplies nothing but a consistency check (the configuration must have been built
+from a network with the same populations); inputs come from the neuron table's sources, drawn
+exactly as `simulate` draws them (its own `_input_source` and `poisson_spikes`, in the same order,
+from the same PCG64 stream), so a seed gives the same input spikes.
+
+Schedule within a step: populations in the configuration's `order` (the network's
+SimNetwork.order(), so every delay-0 row is written before it is read); in each population's phase
+every crossbar computes the currents of its columns of that population, and those neurons update
+(with simulate's own per-population update, `_step`, so the arithmetic is identical) and send
+their outputs. A relay population that feeds later units of itself without delay is evaluated in
+dependency levels (derived from the configuration's delay-0 rows), each level's outputs routed
+before the next level reads them.
+
+Exactness. Column sums are float64, accumulated per column in ascending row order (source, then
+delay), starting from 0, then added to the bias: for a population fed by one projection this is
+the reference's own order of additions, and in general any order gives the same number whenever
+the sums are exact in float64, as sums of float32 weights times spikes (or spike counts) are
+unless their magnitudes span more than about 2^29. So unquantised runs reproduce `simulate`'s spike
+trains exactly on such networks (every bundled example); with arbitrary float64 weights, or
+voltages passed through several projections into one population, they agree up to the rounding
+of the summation order.
+
+Cost: O(crossbar rows + crosspoints) once to lay the crossbars out as block-diagonal sparse
+matrices (one per phase); per step O(neurons) for the updates plus O(active rows + their
+crosspoints): only rows that received a non-zero value are read (dense activity uses one sparse
+product per phase instead). Memory: the crosspoints, O(neurons) of state and (max delay + 1)
+values per crossbar row.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+import scipy.sparse as sp
+
+from snnir.algorithms.hwconfig import RESETS, ConfigError, HwConfig, check_network
+from snnir.algorithms.simulate import (
+    DEFAULT_RATE,
+    DEFAULT_STEPS,
+    SPIKING,
+    Population,
+    SimNetwork,
+    SimResult,
+    SimulationError,
+    _chain_levels,
+    _input_source,
+    _step,
+    poisson_spikes,
+)
+
+__all__ = ["Machine", "run"]
+
+_I64 = np.int64
+
+
+def _ragged(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """concatenate([arange(s, s + l) for s, l in zip(starts, lens)]) without a Python loop."""
+    total = int(lens.sum())
+    offsets = np.cumsum(lens) - lens
+    return np.arange(total, dtype=_I64) + np.repeat(starts - offsets, lens)
+
+
+class _Phase:
+    """The columns of one population (or one dependency level of a relay population) evaluated together.
+
+    `csc` [units, hi - lo]: the crosspoints of those columns over the global rows lo..hi-1 (the
+    block-diagonal union of the crossbars holding them), column-compressed by row.
+    """
+
+    __slots__ = ("pop", "units", "lo", "hi", "csc", "bias", "has_bias", "scale")
+
+    def __init__(self, pop: int, units: np.ndarray) -> None:
+        self.pop, self.units = pop, units
+        self.lo = self.hi = 0
+        self.csc: sp.csc_matrix | None = None
+        self.bias = np.zeros(units.size)
+        self.has_bias = False
+        self.scale: np.ndarray | None = None
+
+    def sums(self, x: np.ndarray, active: np.ndarray) -> np.ndarray:
+        """Column sums sum_rows w x[row] over the `active` rows (sorted: the rows holding a value), in
+        ascending row order per column."""
+        n = self.units.size
+        if self.csc is None:
+            return np.zeros(n)
+        a0, a1 = np.searchsorted(active, (self.lo, self.hi))
+        if a1 == a0:
+            return np.zeros(n)
+        g = active[a0:a1] - self.lo
+        ip = self.csc.indptr
+        starts = ip[g]
+        lens = ip[g + 1] - starts
+        total = int(lens.sum())
+        if total == 0:
+            return np.zeros(n)
+        xs = x[self.lo:self.hi]
+        if total * 8 >= self.csc.nnz:  # dense activity: one sparse product (the same order of additions)
+            return self.csc @ xs
+        idx = _ragged(starts, lens)
+        w = self.csc.data[idx]
+        vals = xs[g]
+        if not np.all(vals == 1.0):
+            w = w * np.repeat(vals, lens)
+        return np.bincount(self.csc.indices[idx], weights=w, minlength=n)
+
+
+class Machine:
+    """An `HwConfig` laid out for simulation: global rows, per-phase crossbar matrices, routing by delay.
+
+    Build once, `run` many times. Raises ConfigError for a configuration whose delay-0 rows would be
+    read before they are written in the population order.
+    """
+
+    def __init__(self, config: HwConfig) -> None:
+        self.config = config
+        t = config.neurons
+        n = t.n
+        pop_of = t.population
+        xbs = config.crossbars
+        P = len(t.names)
+        rank = np.full(P, -1, dtype=_I64)
+        rank[list(config.order)] = np.arange(len(config.order))
+
+        # global rows: the crossbars' rows concatenated
+        n_rows = np.array([c.rows for c in xbs], dtype=_I64)
+        n_cols = np.array([c.cols for c in xbs], dtype=_I64)
+        row_off = np.zeros(len(xbs) + 1, dtype=_I64)
+        np.cumsum(n_rows, out=row_off[1:])
+        col_off = np.zeros(len(xbs) + 1, dtype=_I64)
+        np.cumsum(n_cols, out=col_off[1:])
+        self.n_rows = int(row_off[-1])
+        cat = (lambda arrs, dt: np.concatenate(arrs) if arrs else np.zeros(0, dt))
+        g_src = cat([c.row_source for c in xbs], _I64).astype(_I64)
+        g_delay = cat([c.row_delay for c in xbs], _I64).astype(_I64)
+        col_neuron = cat([c.col_neuron for c in xbs], _I64).astype(_I64)
+        if self.n_rows and (g_delay.min() < 0):
+            raise ConfigError("a crossbar row has a negative delay")
+        self.depth = int(g_delay.max()) + 1 if g_delay.size else 1
+
+        # crosspoints, vectorised over all crossbars
+        cells = n_rows * n_cols
+        base = np.zeros(len(xbs) + 1, dtype=_I64)
+        np.cumsum(cells, out=base[1:])
+        present = cat([c.present.ravel() for c in xbs], bool)
+        flat = np.flatnonzero(present)
+        k = np.repeat(np.arange(len(xbs), dtype=_I64), cells)[flat]
+        local = flat - base[k]
+        r, c = np.divmod(local, np.maximum(n_cols[k], 1))
+        g = row_off[k] + r
+        gc = col_off[k] + c
+        w = cat([x.weights.ravel() for x in xbs], np.float64)[flat].astype(np.float64)
+        neuron = col_neuron[gc]
+        bias_n = np.zeros(n)
+        bias_n[col_neuron] = cat([x.bias for x in xbs], np.float64)
+        quantised = config.weight_bits is not None
+        scale_n = None
+        if quantised:
+            scale_n = np.zeros(n)
+            scale_n[col_neuron] = cat([x.scale for x in xbs], np.float64)
+
+        # delay-0 rows must be written before they are read
+        src_pop, dst_pop = pop_of[g_src[g]], pop_of[neuron]
+        zero = g_delay[g] == 0
+        relay = np.array([m == "relay" for m in t.models], dtype=bool)
+        same = zero & (src_pop == dst_pop)
+        bad = (zero & ~same & (rank[src_pop] >= rank[dst_pop])) | (same & ~relay[dst_pop])
+        if bad.any():
+            j = int(np.flatnonzero(bad)[0])
+            raise ConfigError(f"crossbar {int(k[j])}: a delay-0 row from '{t.names[int(src_pop[j])]}' feeds "
+                              f"'{t.names[int(dst_pop[j])]}', which the population order does not evaluate "
+                              "after it")
+
+        # phases: populations in order; relays feeding themselves without delay, level by level
+        self.phases: list[Any] = []
+        phase_of = np.full(n, -1, dtype=_I64)
+        for i in config.order:
+            lo, size = int(t.offsets[i]), t.size(i)
+            if t.models[i] == "input":
+                self.phases.append(i)
+                continue
+            groups = [np.arange(size, dtype=_I64)]
+            if t.models[i] == "relay":
+                m = same & (dst_pop == i)
+                if m.any():
+                    chain = sp.csr_matrix((np.ones(int(m.sum())), (neuron[m] - lo, g_src[g[m]] - lo)),
+                                          shape=(size, size))
+                    levels = [ids for ids, _ in _chain_levels(chain)]
+                    later = np.zeros(size, dtype=bool)
+                    for ids in levels:
+                        later[ids] = True
+                    groups = [np.flatnonzero(~later)] + levels
+            for units in groups:
+                ph = _Phase(i, units.astype(_I64))
+                phase_of[lo + ph.units] = len(self.phases)
+                ph.bias = bias_n[lo + ph.units]
+                ph.has_bias = bool(np.any(ph.bias))
+                if quantised:
+                    ph.scale = scale_n[lo + ph.units]
+                self.phases.append(ph)
+        # each phase's crosspoints, as a CSC matrix over the global rows it reads
+        ph_of = phase_of[neuron]
+        small = np.int16 if len(self.phases) < 2**15 else _I64  # a radix sort for the phase numbers
+        o = np.argsort(ph_of.astype(small), kind="stable")
+        bounds = np.zeros(len(self.phases) + 1, dtype=_I64)
+        np.cumsum(np.bincount(ph_of, minlength=len(self.phases)), out=bounds[1:])
+        for j, ph in enumerate(self.phases):
+            if not isinstance(ph, _Phase):
+                continue
+            sel = o[bounds[j]:bounds[j + 1]]
+            if sel.size == 0:
+                continue
+            gg = g[sel]
+            ph.lo, ph.hi = int(gg.min()), int(gg.max()) + 1
+            pos = np.searchsorted(ph.units, neuron[sel] - t.offsets[ph.pop])
+            ph.csc = sp.csc_matrix((w[sel], (pos, gg - ph.lo)), shape=(ph.units.size, ph.hi - ph.lo))
+            ph.csc.sum_duplicates()
+
+        # routing, split by delay: per population, [(delay, indptr over its neurons, global rows)]
+        rt = config.routing
+        tgt = row_off[rt.crossbar] + rt.row  # global row of every routing entry
+        self.routes: list[list[tuple[int, np.ndarray, np.ndarray]]] = []
+        for i in range(P):
+            lo, hi = int(t.offsets[i]), int(t.offsets[i + 1])
+            e0, e1 = int(rt.indptr[lo]), int(rt.indptr[hi])
+            rows = tgt[e0:e1]
+            owner = np.repeat(np.arange(hi - lo, dtype=_I64), np.diff(rt.indptr[lo:hi + 1]))
+            d = g_delay[rows]
+            per = []
+            for dv in np.flatnonzero(np.bincount(d)).tolist() if d.size else []:
+                m = d == dv
+                ip = np.zeros(hi - lo + 1, dtype=_I64)
+                np.cumsum(np.bincount(owner[m], minlength=hi - lo), out=ip[1:])
+                per.append((int(dv), ip, rows[m]))
+            self.routes.append(per)
+
+        # populations rebuilt from the neuron table (validated as simulate's are)
+        self.pops: list[Population] = []
+        for i in range(P):
+            lo, hi = int(t.offsets[i]), int(t.offsets[i + 1])
+            resets, refr = np.unique(t.reset[lo:hi]), np.unique(t.refractory[lo:hi])
+            if resets.size > 1 or refr.size > 1:
+                raise ConfigError(f"population '{t.names[i]}' mixes resets or refractory periods")
+            if t.models[i] == "input":
+                rate = np.unique(t.rate[lo:hi])
+                if rate.size > 1:
+                    raise ConfigError(f"input '{t.names[i]}' has several rates; one Poisson rate per input")
+                self.pops.append(Population(t.names[i], hi - lo, "input",
+                                            rate=None if np.isnan(rate[0]) else float(rate[0]), spikes=t.spikes[i]))
+            else:
+                self.pops.append(Population(t.names[i], hi - lo, t.models[i],
+                                            {k2: v.copy() for k2, v in t.model_params(i).items()},
+                                            reset=RESETS[int(resets[0])], refractory=int(refr[0])))
+
+    def run(self, steps: int = DEFAULT_STEPS, seed: int = 0, inputs: Mapping[str, Any] | None = None, *,
+            default_rate: float = DEFAULT_RATE, record_spikes: bool = False,
+            record_voltages: bool = False) -> SimResult:
+        """Run the configuration for `steps` steps; arguments and result as `simulate`'s."""
+        if steps < 0:
+            raise SimulationError(f"steps must be >= 0, got {steps}")
+        t = self.config.neurons
+        dt = t.dt
+        if not dt > 0:
+            raise SimulationError(f"the time step must be positive, got {dt}")
+        pops = self.pops
+        by_name = {p.name: i for i, p in enumerate(pops)}
+        inputs = dict(inputs or {})
+        for name in inputs:
+            if name not in by_name or pops[by_name[name]].model != "input":
+                raise SimulationError(f"'{name}' is not an input population of the network")
+        rng = np.random.Generator(np.random.PCG64(seed))
+        order = self.config.order
+        sources = {i: _input_source(pops[i], inputs.get(pops[i].name), steps, dt, default_rate)
+                   for i in order if pops[i].model == "input"}
+
+        v = [np.zeros(p.size) for p in pops]
+        syn = [np.zeros(p.size) if p.model in ("cuba_lif", "cuba_li") else None for p in pops]
+        refr = [np.zeros(p.size, dtype=_I64) if p.refractory > 0 else None for p in pops]
+        for i, p in enumerate(pops):
+            if "v_leak" in p.params:
+                v[i] = p.params["v_leak"].copy()
+        counts = [np.zeros(p.size) for p in pops]
+        out = [np.zeros(p.size) for p in pops]
+        rec_s = {i: np.zeros((steps, p.size), dtype=np.uint8) for i, p in enumerate(pops) if record_spikes}
+        rec_v = {i: np.zeros((steps, p.size)) for i, p in enumerate(pops)
+                 if record_voltages and p.model not in ("input", "threshold", "relay")}
+        coef = [{k: (dt / a if k.startswith("tau") else a) for k, a in p.params.items()} for p in pops]
+        spiking = [p.model in SPIKING for p in pops]
+
+        D = self.depth
+        buf = np.zeros((D, self.n_rows))  # delay lines: buf[(t + d) % D, row] = value arriving at step t + d
+        pending: list[list[np.ndarray]] = [[] for _ in range(D)]  # rows written per slot, not yet merged
+        active = [np.zeros(0, dtype=_I64) for _ in range(D)]  # rows written per slot, sorted
+        routes = self.routes
+
+        def send(i: int, step: int, ids: np.ndarray, vals: np.ndarray) -> None:
+            """Route the non-zero outputs `vals` of neurons `ids` (local to population i) to their rows."""
+            if ids.size == 0:
+                return
+            for d, ip, rows in routes[i]:
+                starts = ip[ids]
+                lens = ip[ids + 1] - starts
+                if not lens.any():
+                    continue
+                g = rows[_ragged(starts, lens)]
+                s = (step + d) % D
+                buf[s, g] = np.repeat(vals, lens)
+                pending[s].append(g)
+
+        def rows_with_values(slot: int) -> np.ndarray:
+            if pending[slot]:
+                new = np.concatenate(pending[slot])
+                new.sort()
+                pending[slot] = []
+                # two sorted runs: the stable sort merges them in linear time
+                active[slot] = np.sort(np.concatenate([active[slot], new]), kind="stable") if active[slot].size \
+                    else new
+            return active[slot]
+
+        for step in range(steps):
+            slot = step % D
+            x = buf[slot]
+            for ph in self.phases:
+                if not isinstance(ph, _Phase):  # an input population
+                    i = ph
+                    p = pops[i]
+                    kind, src = sources[i]
+                    if kind == "poisson":
+                        s = poisson_spikes(rng, p.size, src, dt)
+                    else:
+                        s = src[step] if step < src.shape[0] else np.zeros(p.size)
+                    out[i] = s
+                    counts[i] += s
+                    if i in rec_s:
+                        rec_s[i][step] = s
+                    nz = np.flatnonzero(s)
+                    send(i, step, nz, s[nz])
+                    continue
+                i = ph.pop
+                p = pops[i]
+                total = ph.sums(x, rows_with_values(slot))
+                if ph.scale is not None:
+                    total = total * ph.scale
+                current = ph.bias + total if ph.has_bias else total
+                if p.model == "relay":
+                    o = out[i]
+                    o[ph.units] = current
+                    counts[i][ph.units] += current != 0
+                    if i in rec_s:
+                        rec_s[i][step, ph.units] = current != 0
+                    nz = np.flatnonzero(current)
+                    send(i, step, ph.units[nz], current[nz])
+                    continue
+                o = _step(p, coef[i], v[i], syn[i], refr[i], current, dt)
+                out[i] = o
+                if spiking[i]:
+                    counts[i] += o
+                    if i in rec_s:
+                        rec_s[i][step] = o
+                if i in rec_v:
+                    rec_v[i][step] = v[i]
+                nz = np.flatnonzero(o)
+                send(i, step, nz, o[nz])
+            x[rows_with_values(slot)] = 0.0  # the delay line moves on
+            active[slot] = np.zeros(0, dtype=_I64)
+        return SimResult(
+            steps=steps,
+            counts={p.name: np.rint(counts[i]).astype(np.int64) for i, p in enumerate(pops)},
+            spikes={pops[i].name: a for i, a in rec_s.items()},
+            voltages={pops[i].name: a for i, a in rec_v.items()},
+        )
+
+
+def run(config: HwConfig, net: SimNetwork, steps: int = DEFAULT_STEPS, seed: int = 0,
+        inputs: Mapping[str, Any] | None = None, *, default_rate: float = DEFAULT_RATE,
+        record_spikes: bool = False, record_voltages: bool = False) -> SimResult:
+    """Run `config` for `steps` steps: the same arguments and result as `simulate(net, ...)`.
+
+    `net` must be the network the configuration was built from (its populations are checked; its
+    projections are not used). Raises ConfigError for a mismatch, SimulationError for bad inputs.
+    Time: O(crosspoints) set-up plus O(steps * (neurons + active rows and their crosspoints)).
+    """
+    check_network(config, net)
+    return Machine(config).run(steps, seed, inputs, default_rate=default_rate, record_spikes=record_spikes,
+                               record_voltages=record_voltages)
