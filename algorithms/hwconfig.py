@@ -16,15 +16,17 @@ configuration is the cluster's *crossbar configuration* (`CrossbarConfig`, one p
 like the clusters), and its `tile` says where it runs; `HwConfig.crossbars_on(tile)` lists a tile's
 crossbar configurations in the order the tile evaluates them.
 
-- Rows of a crossbar: the distinct (pre-synaptic neuron, delay) pairs of the synapses into its
-  columns, sorted by (source, delay). A row carries what its source sent `delay` steps ago, so one
-  source reaching the crossbar with two delays takes two rows (the partitioner counts one row per
-  source: this is the only way a configuration can exceed `rows_limit` for a partition that fits).
-- Crosspoint (row, column): the sum of the weights of the synapses from that (source, delay) into
-  that column (two projections may give the same pair), `present` where at least one synapse exists
-  (a synapse may weigh 0). Weights are float32 when every crosspoint weight is exactly a float32
-  (always, for weights read from f32 IR tensors), else float64: the configuration never rounds
-  unless asked to quantise.
+- Rows of a crossbar: the distinct pre-synaptic neurons of the synapses into its columns, sorted:
+  exactly the rows the partitioners count (snnir.algorithms.partition, `Clustering.rows`), so a
+  partition that fits `rows_limit` always gives a configuration that does.
+- Crosspoint (row, column): the sum of the weights of the synapses from that source into that
+  column (two projections may give the same pair), `present` where at least one synapse exists
+  (a synapse may weigh 0), and the synapse's delay in steps (`delays`), as on chips with a
+  programmable delay per synapse (Loihi): a row carries its source's outputs and each crosspoint
+  reads the one sent `delay` steps ago. One crosspoint has one delay, so a (source, target) pair
+  with synapses of two different delays cannot be configured (ConfigError). Weights are float32
+  when every crosspoint weight is exactly a float32 (always, for weights read from f32 IR
+  tensors), else float64: the configuration never rounds unless asked to quantise.
 - Bias: projection biases are a constant current per column (`bias`), summed over the projections
   into the column's population in projection order, as the reference simulator does.
 - Routing: for every neuron, the (crossbar, row) pairs its output reaches (CSR over global neuron
@@ -45,7 +47,7 @@ repeated entries of one matrix), explicit zeros included.
 
 Cost: O(S log S) for S synapses (one sort of the synapse keys, one of the crosspoints), O(N) for the
 neuron table, and one small Python object per crossbar (never per neuron or synapse); memory is
-the dense crossbars (sum of rows x columns used) plus O(S + N).
+the dense crossbars (weights, presence and delays over the rows x columns used) plus O(S + N).
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ _I64 = np.int64
 PARAMS: tuple[str, ...] = tuple(dict.fromkeys(name for spec in MODELS.values() for name in spec))
 """Every neuron parameter of any model, in a fixed order (the columns of `NeuronTable.params`)."""
 RESETS = ("zero", "subtract")
+_MAX_DELAY = int(np.iinfo(np.int32).max)
 
 
 class ConfigError(ValueError):
@@ -92,12 +95,12 @@ class CrossbarConfig:
 
     index: int
     tile: int
-    row_source: np.ndarray  # int64 [R]: global id of the neuron feeding each row
-    row_delay: np.ndarray  # int64 [R]: delay in steps of the row's synapses (a row is a (source, delay) pair)
+    row_source: np.ndarray  # int64 [R]: global id of the neuron feeding each row (distinct, ascending)
     col_neuron: np.ndarray  # int64 [C]: global id of the neuron of each column
     weights: np.ndarray  # [R, C]: float32 (float64 if needed) weights, 0 where no synapse; int32 levels when quantised
     scale: np.ndarray | None  # float64 [C]: weight = level * scale per column when quantised, None when not
     present: np.ndarray  # bool [R, C]: crosspoints holding a synapse (its weight may be 0)
+    delays: np.ndarray  # int32 [R, C]: delay in steps of each crosspoint's synapse, 0 where none
     bias: np.ndarray  # float64 [C]: constant current added to each column every step
 
     @property
@@ -110,7 +113,7 @@ class CrossbarConfig:
 
     @property
     def synapses(self) -> int:
-        """Crosspoints in use (synapses after merging those with the same source, delay and target)."""
+        """Crosspoints in use (synapses after merging those with the same source and target)."""
         return int(np.count_nonzero(self.present))
 
     def effective_weights(self) -> np.ndarray:
@@ -376,9 +379,11 @@ def build_config(net: SimNetwork, columns: Sequence[np.ndarray], tile_of_cluster
     `columns[k]` holds the global ids of cluster k's neurons (its crossbar's columns, in that order);
     every non-input neuron must be in exactly one cluster and no input in any. `tile_of_cluster[k]` is
     the tile cluster k runs on (several clusters may share a tile). Raises ConfigError naming the
-    crossbar when it needs more rows than `rows_limit` or has more columns than `cols_limit`, and
-    naming the neuron for a malformed clustering; SimulationError when the network's delay-0
-    projections form a loop. O(S log S).
+    crossbar when it needs more rows than `rows_limit` (its distinct pre-synaptic neurons: never for
+    a clustering that fits, see `Clustering.rows`) or has more columns than `cols_limit`, naming the
+    crossbar and both neurons when a source reaches one target with two delays, and naming the
+    neuron for a malformed clustering; SimulationError when the network's delay-0 projections form
+    a loop. O(S log S).
     """
     rows_limit, cols_limit = int(rows_limit), int(cols_limit)
     if rows_limit <= 0 or cols_limit <= 0:
@@ -428,14 +433,16 @@ def build_config(net: SimNetwork, columns: Sequence[np.ndarray], tile_of_cluster
     col_of = np.full(n, -1, dtype=_I64)
     col_of[all_cols] = np.arange(all_cols.size, dtype=_I64) - np.repeat(col_ptr[:-1], n_cols)
 
-    # ---- rows: distinct (crossbar, source, delay), sorted
+    # ---- rows: distinct (crossbar, source), sorted
     pre, post, delay, w = _synapses(net, offsets)
+    if delay.size and delay.max() > _MAX_DELAY:
+        raise ConfigError(f"a delay of {int(delay.max())} steps does not fit a crosspoint (at most {_MAX_DELAY})")
     k_syn = xb_of[post]
-    o = _sort_keys(k_syn, pre, delay, stable=False)  # only the groups matter
-    ks, ps, ds = k_syn[o], pre[o], delay[o]
+    o = _sort_keys(k_syn, pre, stable=False)  # only the groups matter
+    ks, ps = k_syn[o], pre[o]
     new = np.ones(o.size, dtype=bool)
-    new[1:] = (ks[1:] != ks[:-1]) | (ps[1:] != ps[:-1]) | (ds[1:] != ds[:-1])
-    row_k, row_src, row_dly = ks[new], ps[new], ds[new]  # global rows, grouped by crossbar
+    new[1:] = (ks[1:] != ks[:-1]) | (ps[1:] != ps[:-1])
+    row_k, row_src = ks[new], ps[new]  # global rows, grouped by crossbar
     g_sorted = np.cumsum(new) - 1
     g_of = np.empty(o.size, dtype=_I64)
     g_of[o] = g_sorted  # global row of every synapse
@@ -443,25 +450,30 @@ def build_config(net: SimNetwork, columns: Sequence[np.ndarray], tile_of_cluster
     over = np.flatnonzero(n_rows > rows_limit)
     if over.size:
         k = int(over[0])
-        lo = int(np.searchsorted(row_k, k))
-        srcs = row_src[lo:lo + int(n_rows[k])]
-        multi = srcs.size - np.unique(srcs).size
-        extra = (f"; {multi} of them repeat a source at another delay (a row is a (source, delay) pair)"
-                 if multi else "")
-        raise ConfigError(f"crossbar {k} needs {int(n_rows[k])} rows but the crossbar has {rows_limit}{extra}")
+        raise ConfigError(f"crossbar {k} needs {int(n_rows[k])} rows but the crossbar has {rows_limit}")
     row_ptr = np.zeros(k_count + 1, dtype=_I64)
     np.cumsum(n_rows, out=row_ptr[1:])
     row_local = np.arange(row_k.size, dtype=_I64) - row_ptr[row_k]
 
-    # ---- crosspoints: merge synapses with the same (row, column), in projection order
+    # ---- crosspoints: merge synapses with the same (row, column), in projection order; one delay each
     gcol = col_ptr[k_syn] + col_of[post]  # global column position
     total_cols = int(col_ptr[-1])
     o = _sort_keys(g_of, gcol)  # stable: duplicates keep projection order
-    xg, xc, xw = g_of[o], gcol[o], w[o]
+    xg, xc, xw, xd = g_of[o], gcol[o], w[o], delay[o]
     first = np.ones(o.size, dtype=bool)
     first[1:] = (xg[1:] != xg[:-1]) | (xc[1:] != xc[:-1])
     starts = np.flatnonzero(first)
-    xg, xc = xg[starts], xc[starts]
+    if xd.size:
+        clash = np.flatnonzero(np.minimum.reduceat(xd, starts) != np.maximum.reduceat(xd, starts))
+        if clash.size:
+            j = int(clash[0])
+            s0, s1 = int(starts[j]), int(starts[j + 1]) if j + 1 < starts.size else xd.size
+            ds = [str(d) for d in np.unique(xd[s0:s1]).tolist()]
+            k = int(row_k[xg[s0]])
+            raise ConfigError(f"crossbar {k}: {_neuron_name(names, offsets, int(row_src[xg[s0]]))} reaches "
+                              f"{_neuron_name(names, offsets, int(all_cols[xc[s0]]))} with delays "
+                              f"{', '.join(ds[:-1])} and {ds[-1]}, but a crosspoint holds one synapse delay")
+    xg, xc, xd = xg[starts], xc[starts], xd[starts]
     xw = np.add.reduceat(xw, starts) if xw.size else xw
     xk = row_k[xg]
     r_loc = row_local[xg]
@@ -483,9 +495,11 @@ def build_config(net: SimNetwork, columns: Sequence[np.ndarray], tile_of_cluster
     np.cumsum(cells, out=base[1:])
     flat_w = np.zeros(int(base[-1]), dtype=values.dtype)
     flat_p = np.zeros(int(base[-1]), dtype=bool)
+    flat_d = np.zeros(int(base[-1]), dtype=np.int32)
     at = base[xk] + r_loc * n_cols[xk] + c_loc
     flat_w[at] = values
     flat_p[at] = True
+    flat_d[at] = xd
     bias_all = _biases(net, n, offsets)
 
     crossbars = []
@@ -497,11 +511,11 @@ def build_config(net: SimNetwork, columns: Sequence[np.ndarray], tile_of_cluster
             index=k,
             tile=int(tiles[k]),
             row_source=row_src[r0:r1],
-            row_delay=row_dly[r0:r1],
             col_neuron=all_cols[c0:c1],
             weights=flat_w[b0:b1].reshape(shape),
             scale=None if scale_all is None else scale_all[c0:c1],
             present=flat_p[b0:b1].reshape(shape),
+            delays=flat_d[b0:b1].reshape(shape),
             bias=bias_all[all_cols[c0:c1]],
         ))
 

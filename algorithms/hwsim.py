@@ -7,39 +7,47 @@
     hw = run(config, net, 100, seed=0, record_spikes=True)
     ref = simulate(net, 100, seed=0, record_spikes=True)        # the same spike trains
 
-What it models. Every crossbar row has a delay line: when a neuron emits a non-zero output (a
-spike, a relay's partial sum, a non-spiking neuron's voltage), the routing table sends it to every
-(crossbar, row) it reaches, and it is on that row `row_delay` steps later (the same step for delay
-0). A crossbar's column current is the sum over its rows of row value x crosspoint weight (times
-the column's scale when quantised) plus the column's bias; the neuron of the column then updates
-its state. Synaptic input comes only through routing and crossbars: the network's projections are
-never read. `net` supplies nothing but a consistency check (the configuration must have been built
-from a network with the same populations); inputs come from the neuron table's sources, drawn
-exactly as `simulate` draws them (its own `_input_source` and `poisson_spikes`, in the same order,
-from the same PCG64 stream), so a seed gives the same input spikes.
+What it models. A crossbar row carries the outputs of its source neuron and keeps a history of
+them over the last (max delay + 1) steps; every crosspoint has its own synaptic delay (as on chips
+with programmable synaptic delays, e.g. Loihi). When a neuron emits a non-zero output (a spike, a
+relay's partial sum, a non-spiking neuron's voltage), the routing table sends it to every
+(crossbar, row) it reaches, where it enters that row's history. Column c's current at step t is
+
+    I_c[t] = sum over rows r of weight[r, c] * out_src(r)[t - delays[r, c]]   (x scale[c] when quantised)
+
+plus the column's bias; the neuron of the column then updates its state. Vectorised, a crossbar is
+split by delay value into masked weight matrices W_d (the crosspoints of delay d), laid out once
+when the `Machine` is built, and the currents are sum_d W_d^T @ history[t - d]. Synaptic input
+comes only through routing and crossbars: the network's projections are never read. `net`
+supplies nothing but a consistency check (the configuration must have been built from a network
+with the same populations); inputs come from the neuron table's sources, drawn exactly as
+`simulate` draws them (its own `_input_source` and `poisson_spikes`, in the same order, from the
+same PCG64 stream), so a seed gives the same input spikes.
 
 Schedule within a step: populations in the configuration's `order` (the network's
-SimNetwork.order(), so every delay-0 row is written before it is read); in each population's phase
-every crossbar computes the currents of its columns of that population, and those neurons update
-(with simulate's own per-population update, `_step`, so the arithmetic is identical) and send
-their outputs. A relay population that feeds later units of itself without delay is evaluated in
-dependency levels (derived from the configuration's delay-0 rows), each level's outputs routed
-before the next level reads them.
+SimNetwork.order(), so every row a delay-0 crosspoint reads holds the step's output before it is
+read); in each population's phase every crossbar computes the currents of its columns of that
+population, and those neurons update (with simulate's own per-population update, `_step`, so the
+arithmetic is identical) and send their outputs. A relay population that feeds later units of
+itself without delay is evaluated in dependency levels (derived from the configuration's delay-0
+crosspoints), each level's outputs routed before the next level reads them.
 
-Exactness. Column sums are float64, accumulated per column in ascending row order (source, then
-delay), starting from 0, then added to the bias: for a population fed by one projection this is
-the reference's own order of additions, and in general any order gives the same number whenever
-the sums are exact in float64, as sums of float32 weights times spikes (or spike counts) are
-unless their magnitudes span more than about 2^29. So unquantised runs reproduce `simulate`'s spike
-trains exactly on such networks (every bundled example); with arbitrary float64 weights, or
-voltages passed through several projections into one population, they agree up to the rounding
-of the summation order.
+Exactness. Column sums are float64, accumulated per column by delay (ascending), within a delay in
+ascending row (source) order starting from 0, the delays' partial sums added in that order, then
+added to the bias. A column whose synapses share one delay gets exactly 0 from every other delay's
+matrix (and x + 0 = x), so for a population fed by one projection this is the reference's own
+order of additions (the bias plus the sum over ascending pre-synaptic ids), whatever the weights.
+In general any order gives the same number whenever the sums are exact in float64, as sums of
+float32 weights times spikes (or spike counts) are unless their magnitudes span more than about
+2^29. So unquantised runs reproduce `simulate`'s spike trains exactly on such networks (every
+bundled example); with arbitrary float64 weights, or voltages passed through several projections
+into one population, they agree up to the rounding of the summation order.
 
 Cost: O(crossbar rows + crosspoints) once to lay the crossbars out as block-diagonal sparse
-matrices (one per phase); per step O(neurons) for the updates plus O(active rows + their
-crosspoints): only rows that received a non-zero value are read (dense activity uses one sparse
-product per phase instead). Memory: the crosspoints, O(neurons) of state and (max delay + 1)
-values per crossbar row.
+matrices (one per phase and delay value); per step O(neurons) for the updates plus O(active rows +
+their crosspoints): only the rows whose history holds a non-zero value at a delay some matrix
+reads are visited (dense activity uses one sparse product per matrix instead). Memory: the
+crosspoints, O(neurons) of state and (max delay + 1) values per crossbar row.
 """
 
 from __future__ import annotations
@@ -76,39 +84,29 @@ def _ragged(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=_I64) + np.repeat(starts - offsets, lens)
 
 
-class _Phase:
-    """The columns of one population (or one dependency level of a relay population) evaluated together.
+class _Block:
+    """The crosspoints of one delay value `delay` among a phase's columns: `csc` [units, hi - lo] over
+    the global rows lo..hi-1 (the block-diagonal union of the crossbars holding those columns),
+    column-compressed by row."""
 
-    `csc` [units, hi - lo]: the crosspoints of those columns over the global rows lo..hi-1 (the
-    block-diagonal union of the crossbars holding them), column-compressed by row.
-    """
+    __slots__ = ("delay", "lo", "hi", "csc")
 
-    __slots__ = ("pop", "units", "lo", "hi", "csc", "bias", "has_bias", "scale")
+    def __init__(self, delay: int, lo: int, hi: int, csc: sp.csc_matrix) -> None:
+        self.delay, self.lo, self.hi, self.csc = delay, lo, hi, csc
 
-    def __init__(self, pop: int, units: np.ndarray) -> None:
-        self.pop, self.units = pop, units
-        self.lo = self.hi = 0
-        self.csc: sp.csc_matrix | None = None
-        self.bias = np.zeros(units.size)
-        self.has_bias = False
-        self.scale: np.ndarray | None = None
-
-    def sums(self, x: np.ndarray, active: np.ndarray) -> np.ndarray:
-        """Column sums sum_rows w x[row] over the `active` rows (sorted: the rows holding a value), in
-        ascending row order per column."""
-        n = self.units.size
-        if self.csc is None:
-            return np.zeros(n)
+    def sums(self, x: np.ndarray, active: np.ndarray) -> np.ndarray | None:
+        """Column sums sum_rows w x[row] over the `active` rows (sorted: the rows holding a value in
+        `x`), in ascending row order per column; None when no crosspoint is reached."""
         a0, a1 = np.searchsorted(active, (self.lo, self.hi))
         if a1 == a0:
-            return np.zeros(n)
+            return None
         g = active[a0:a1] - self.lo
         ip = self.csc.indptr
         starts = ip[g]
         lens = ip[g + 1] - starts
         total = int(lens.sum())
         if total == 0:
-            return np.zeros(n)
+            return None
         xs = x[self.lo:self.hi]
         if total * 8 >= self.csc.nnz:  # dense activity: one sparse product (the same order of additions)
             return self.csc @ xs
@@ -117,14 +115,44 @@ class _Phase:
         vals = xs[g]
         if not np.all(vals == 1.0):
             w = w * np.repeat(vals, lens)
-        return np.bincount(self.csc.indices[idx], weights=w, minlength=n)
+        return np.bincount(self.csc.indices[idx], weights=w, minlength=self.csc.shape[0])
+
+
+class _Phase:
+    """The columns of one population (or one dependency level of a relay population) evaluated together,
+    with their crosspoints split by delay (`blocks`, ascending delay)."""
+
+    __slots__ = ("pop", "units", "blocks", "bias", "has_bias", "scale")
+
+    def __init__(self, pop: int, units: np.ndarray) -> None:
+        self.pop, self.units = pop, units
+        self.blocks: list[_Block] = []
+        self.bias = np.zeros(units.size)
+        self.has_bias = False
+        self.scale: np.ndarray | None = None
+
+    def sums(self, history: Any, step: int) -> np.ndarray:
+        """The columns' synaptic currents at `step`: sum over delays d (ascending) of W_d^T @ the rows'
+        values of step - d; `history(s)` gives (values, sorted rows holding one) of step s."""
+        total = None
+        for b in self.blocks:
+            if b.delay > step:  # before the first step: nothing was sent
+                continue
+            part = b.sums(*history(step - b.delay))
+            if part is not None:
+                if total is None:
+                    total = part
+                else:
+                    total += part
+        return np.zeros(self.units.size) if total is None else total
 
 
 class Machine:
-    """An `HwConfig` laid out for simulation: global rows, per-phase crossbar matrices, routing by delay.
+    """An `HwConfig` laid out for simulation: global rows, per-phase crossbar matrices split by delay,
+    routing.
 
-    Build once, `run` many times. Raises ConfigError for a configuration whose delay-0 rows would be
-    read before they are written in the population order.
+    Build once, `run` many times. Raises ConfigError for a configuration whose delay-0 crosspoints
+    would read a row before it is written in the population order, or with a negative delay.
     """
 
     def __init__(self, config: HwConfig) -> None:
@@ -147,11 +175,7 @@ class Machine:
         self.n_rows = int(row_off[-1])
         cat = (lambda arrs, dt: np.concatenate(arrs) if arrs else np.zeros(0, dt))
         g_src = cat([c.row_source for c in xbs], _I64).astype(_I64)
-        g_delay = cat([c.row_delay for c in xbs], _I64).astype(_I64)
         col_neuron = cat([c.col_neuron for c in xbs], _I64).astype(_I64)
-        if self.n_rows and (g_delay.min() < 0):
-            raise ConfigError("a crossbar row has a negative delay")
-        self.depth = int(g_delay.max()) + 1 if g_delay.size else 1
 
         # crosspoints, vectorised over all crossbars
         cells = n_rows * n_cols
@@ -165,6 +189,10 @@ class Machine:
         g = row_off[k] + r
         gc = col_off[k] + c
         w = cat([x.weights.ravel() for x in xbs], np.float64)[flat].astype(np.float64)
+        dly = cat([x.delays.ravel() for x in xbs], _I64)[flat].astype(_I64)
+        if dly.size and dly.min() < 0:
+            raise ConfigError(f"crossbar {int(k[np.argmin(dly)])} has a crosspoint with a negative delay")
+        self.depth = int(dly.max()) + 1 if dly.size else 1  # steps of history each row keeps
         neuron = col_neuron[gc]
         bias_n = np.zeros(n)
         bias_n[col_neuron] = cat([x.bias for x in xbs], np.float64)
@@ -174,15 +202,15 @@ class Machine:
             scale_n = np.zeros(n)
             scale_n[col_neuron] = cat([x.scale for x in xbs], np.float64)
 
-        # delay-0 rows must be written before they are read
+        # rows read by delay-0 crosspoints must be written before they are read
         src_pop, dst_pop = pop_of[g_src[g]], pop_of[neuron]
-        zero = g_delay[g] == 0
+        zero = dly == 0
         relay = np.array([m == "relay" for m in t.models], dtype=bool)
         same = zero & (src_pop == dst_pop)
         bad = (zero & ~same & (rank[src_pop] >= rank[dst_pop])) | (same & ~relay[dst_pop])
         if bad.any():
             j = int(np.flatnonzero(bad)[0])
-            raise ConfigError(f"crossbar {int(k[j])}: a delay-0 row from '{t.names[int(src_pop[j])]}' feeds "
+            raise ConfigError(f"crossbar {int(k[j])}: a delay-0 synapse from '{t.names[int(src_pop[j])]}' feeds "
                               f"'{t.names[int(dst_pop[j])]}', which the population order does not evaluate "
                               "after it")
 
@@ -213,7 +241,7 @@ class Machine:
                 if quantised:
                     ph.scale = scale_n[lo + ph.units]
                 self.phases.append(ph)
-        # each phase's crosspoints, as a CSC matrix over the global rows it reads
+        # each phase's crosspoints, one CSC matrix per delay value over the global rows it reads
         ph_of = phase_of[neuron]
         small = np.int16 if len(self.phases) < 2**15 else _I64  # a radix sort for the phase numbers
         o = np.argsort(ph_of.astype(small), kind="stable")
@@ -225,29 +253,25 @@ class Machine:
             sel = o[bounds[j]:bounds[j + 1]]
             if sel.size == 0:
                 continue
-            gg = g[sel]
-            ph.lo, ph.hi = int(gg.min()), int(gg.max()) + 1
-            pos = np.searchsorted(ph.units, neuron[sel] - t.offsets[ph.pop])
-            ph.csc = sp.csc_matrix((w[sel], (pos, gg - ph.lo)), shape=(ph.units.size, ph.hi - ph.lo))
-            ph.csc.sum_duplicates()
+            d_sel = dly[sel]
+            values = np.unique(d_sel)
+            for dv in values.tolist():
+                part = sel if values.size == 1 else sel[d_sel == dv]
+                gg = g[part]
+                lo, hi = int(gg.min()), int(gg.max()) + 1
+                pos = np.searchsorted(ph.units, neuron[part] - t.offsets[ph.pop])
+                csc = sp.csc_matrix((w[part], (pos, gg - lo)), shape=(ph.units.size, hi - lo))
+                csc.sum_duplicates()
+                ph.blocks.append(_Block(int(dv), lo, hi, csc))
 
-        # routing, split by delay: per population, [(delay, indptr over its neurons, global rows)]
+        # routing: per population, (indptr over its neurons, the global rows they reach)
         rt = config.routing
         tgt = row_off[rt.crossbar] + rt.row  # global row of every routing entry
-        self.routes: list[list[tuple[int, np.ndarray, np.ndarray]]] = []
+        self.routes: list[tuple[np.ndarray, np.ndarray]] = []
         for i in range(P):
             lo, hi = int(t.offsets[i]), int(t.offsets[i + 1])
-            e0, e1 = int(rt.indptr[lo]), int(rt.indptr[hi])
-            rows = tgt[e0:e1]
-            owner = np.repeat(np.arange(hi - lo, dtype=_I64), np.diff(rt.indptr[lo:hi + 1]))
-            d = g_delay[rows]
-            per = []
-            for dv in np.flatnonzero(np.bincount(d)).tolist() if d.size else []:
-                m = d == dv
-                ip = np.zeros(hi - lo + 1, dtype=_I64)
-                np.cumsum(np.bincount(owner[m], minlength=hi - lo), out=ip[1:])
-                per.append((int(dv), ip, rows[m]))
-            self.routes.append(per)
+            e0 = int(rt.indptr[lo])
+            self.routes.append((rt.indptr[lo:hi + 1] - e0, tgt[e0:int(rt.indptr[hi])]))
 
         # populations rebuilt from the neuron table (validated as simulate's are)
         self.pops: list[Population] = []
@@ -303,24 +327,24 @@ class Machine:
         spiking = [p.model in SPIKING for p in pops]
 
         D = self.depth
-        buf = np.zeros((D, self.n_rows))  # delay lines: buf[(t + d) % D, row] = value arriving at step t + d
+        hist = np.zeros((D, self.n_rows))  # row histories: hist[s % D, row] = the row's source's output at step s
         pending: list[list[np.ndarray]] = [[] for _ in range(D)]  # rows written per slot, not yet merged
         active = [np.zeros(0, dtype=_I64) for _ in range(D)]  # rows written per slot, sorted
         routes = self.routes
 
         def send(i: int, step: int, ids: np.ndarray, vals: np.ndarray) -> None:
             """Route the non-zero outputs `vals` of neurons `ids` (local to population i) to their rows."""
-            if ids.size == 0:
+            ip, rows = routes[i]
+            if ids.size == 0 or rows.size == 0:
                 return
-            for d, ip, rows in routes[i]:
-                starts = ip[ids]
-                lens = ip[ids + 1] - starts
-                if not lens.any():
-                    continue
-                g = rows[_ragged(starts, lens)]
-                s = (step + d) % D
-                buf[s, g] = np.repeat(vals, lens)
-                pending[s].append(g)
+            starts = ip[ids]
+            lens = ip[ids + 1] - starts
+            if not lens.any():
+                return
+            g = rows[_ragged(starts, lens)]
+            s = step % D
+            hist[s, g] = np.repeat(vals, lens)
+            pending[s].append(g)
 
         def rows_with_values(slot: int) -> np.ndarray:
             if pending[slot]:
@@ -332,9 +356,15 @@ class Machine:
                     else new
             return active[slot]
 
+        def history(s: int) -> tuple[np.ndarray, np.ndarray]:
+            """(the rows' values at step s, the rows holding a non-zero one), s in step - D + 1 .. step."""
+            slot = s % D
+            return hist[slot], rows_with_values(slot)
+
         for step in range(steps):
-            slot = step % D
-            x = buf[slot]
+            slot = step % D  # the oldest history (step - D) is no longer read: this step's outputs go there
+            hist[slot, rows_with_values(slot)] = 0.0
+            active[slot] = np.zeros(0, dtype=_I64)
             for ph in self.phases:
                 if not isinstance(ph, _Phase):  # an input population
                     i = ph
@@ -353,7 +383,7 @@ class Machine:
                     continue
                 i = ph.pop
                 p = pops[i]
-                total = ph.sums(x, rows_with_values(slot))
+                total = ph.sums(history, step)
                 if ph.scale is not None:
                     total = total * ph.scale
                 current = ph.bias + total if ph.has_bias else total
@@ -376,8 +406,6 @@ class Machine:
                     rec_v[i][step] = v[i]
                 nz = np.flatnonzero(o)
                 send(i, step, nz, o[nz])
-            x[rows_with_values(slot)] = 0.0  # the delay line moves on
-            active[slot] = np.zeros(0, dtype=_I64)
         return SimResult(
             steps=steps,
             counts={p.name: np.rint(counts[i]).astype(np.int64) for i, p in enumerate(pops)},

@@ -120,7 +120,7 @@ def main() -> int:
               f"{r['run'] / r['simulate']:>9.1f}{'yes' if r['exact'] else 'NO':>7}")
     print()
     print("run = hwsim.run for all steps, including laying out the configuration (layout, shown alone);")
-    print("rows = crossbar rows in use over all crossbars ((source, delay) pairs per crossbar).")
+    print("rows = crossbar rows in use over all crossbars (distinct source neurons per crossbar: the clusters' rows).")
     return 0 if all(r["exact"] for r in results) or args.weight_bits is not None else 1
 
 
