@@ -27,8 +27,8 @@ baseline of PyNN/PACMAN-style tools, `refined` ours (the default of the `partiti
 spike-weighted locality orderings packed greedily, then vectorised Kernighan-Lin/FM-style
 moves and swaps of columns between clusters; it never uses more clusters than `greedy`.
 All of them raise FanInError when a neuron has more distinct inputs than the crossbar has rows
-(nothing is ever dropped silently); `snnir.algorithms.decompose` chains such a neuron's inputs
-through relay neurons first (the `partition` pass does so by default).
+(nothing is ever dropped silently); `snnir.algorithms.decompose` routes such a neuron's inputs
+through relay neurons first, in trees or chains (the `partition` pass does so by default, in trees).
 
 Costs (S synapses, n neurons, K clusters): building a Connectivity and every derived quantity
 (rows, columns, link spikes, checks) is O(S log S) vectorised numpy. `greedy` visits each

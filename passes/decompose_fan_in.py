@@ -1,30 +1,38 @@
-"""`decompose-fan-in`: chain the inputs of neurons with more inputs than a crossbar has rows through relays.
+"""`decompose-fan-in`: route the inputs of neurons with more inputs than a crossbar has rows through relays.
 
-    snn-opt net.snnir --decompose-fan-in='rows=128'
+    snn-opt net.snnir --decompose-fan-in='rows=128'                # shape=tree, the default
+    snn-opt net.snnir --decompose-fan-in='rows=128 shape=chain'    # the paper's chains
 
 For every population of every `snn.network` with neurons of more than `rows` distinct inputs
-(`snnir.algorithms.decompose` has the method), the pass adds one relay population
+(`snnir.algorithms.decompose` has the method and both shapes), the pass adds one relay population
 `@<pop>_relay` (`#snn.relay`) and `snn.sparse` projections:
 
 - from each source to the relays, the synapses the relays take (weights and delay kept);
-- relay -> relay, the chains (weight 1.0, no delay; each unit feeds the next one);
-- relay -> the population, the last relay of each chain (weight 1.0, no delay);
+- relay -> relay (weight 1.0, no delay; always to a later unit): a tree's levels above the first,
+  a chain's links; absent from a one-level tree;
+- relay -> the population (weight 1.0, no delay): a tree's top relays, a chain's last relay;
 
 and the projections into the population keep only the synapses that stay: one that loses some
 becomes an `snn.sparse` holding exactly the rest (bias included; a convolution's per-channel bias
 becomes one value per neuron). With spike counts on every population that feeds the relays, the
-relays get theirs: per unit the sum of the counts of its inputs (the previous relay included),
+relays get theirs: per unit the sum of the counts of its inputs (its relay inputs included),
 at most `snn.simulated_steps` when the network has it. docs/partition.md states the details.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
-from snnir.algorithms.decompose import Decomposition, DecompositionError, decompose_fan_in, relay_spike_counts
+from snnir.algorithms.decompose import (
+    SHAPES,
+    Decomposition,
+    DecompositionError,
+    decompose_fan_in,
+    relay_spike_counts,
+)
 from snnir.attributes import (
     Attribute,
     DenseElementsAttr,
@@ -114,13 +122,16 @@ def _unique_symbol(network: snn.NetworkOp, base: str) -> str:
     return name
 
 
-def decompose_network(network: snn.NetworkOp, rows: int) -> list[Decomposed]:
+def decompose_network(network: snn.NetworkOp, rows: int, shape: str = "tree") -> list[Decomposed]:
     """Decompose every population of `network` with neurons of more than `rows` distinct inputs, in place.
 
-    Returns one record per decomposed population (network order). Raises PassFailure at the
+    `shape` is "tree" (the default) or "chain" (the paper's), see `snnir.algorithms.decompose`. Returns
+    one record per decomposed population (network order). Raises PassFailure at the
     population when `rows` < 2 and a neuron needs decomposing, or when that population is itself a
     relay population. O(S log S) over the network's synapses.
     """
+    if shape not in SHAPES:
+        raise PassFailure(f"shape must be one of {', '.join(SHAPES)}, got '{shape}'", network.loc)
     net, _ = network_from_ir(network)  # its populations are `populations(network)`, its projections the
     pops = populations(network)        # snn projection ops, both in order
     block = network.regions[0].block
@@ -150,10 +161,10 @@ def decompose_network(network: snn.NetworkOp, rows: int) -> list[Decomposed]:
                                          np.diff(matrices[k].indptr)) for k in ks])
         pre = np.concatenate([matrices[k].indices.astype(np.int64) + offsets[net.projections[k].src] for k in ks])
         try:
-            dec = decompose_fan_in(post, pre, rows)
+            dec = decompose_fan_in(post, pre, rows, shape)
         except DecompositionError as e:
             raise PassFailure(f"neuron {e.neuron} of @{pop.sym_name} has fan-in {e.fan_in} but the crossbar has "
-                              f"{rows} row{'s' if rows != 1 else ''}; a chain of relays needs at least 2 rows",
+                              f"{rows} row{'s' if rows != 1 else ''}; a {shape} of relays needs at least 2 rows",
                               pop.loc) from None
         if dec.n_relays == 0:
             continue
@@ -211,7 +222,7 @@ def _rewrite(network: snn.NetworkOp, pop: Any, ks: list[int], proj_ops: list[Any
     at = block.ops.index(last_new) + 1 if last_new is not None else len(block.ops)
     tail = []
     if dec.chain_pre.size:
-        tail.append(_sparse(f"{name}_chain", relay, relay, dec.chain_post, dec.chain_pre,
+        tail.append(_sparse(f"{name}_{dec.shape}", relay, relay, dec.chain_post, dec.chain_pre,
                             np.ones(dec.chain_pre.size), loc=pop.loc))
     tail.append(_sparse(f"{pop.sym_name}_from_{name}", relay, pop.res, dec.out_post, dec.out_unit,
                         np.ones(dec.out_unit.size), loc=pop.loc))
@@ -235,18 +246,21 @@ def _rewrite(network: snn.NetworkOp, pop: Any, ks: list[int], proj_ops: list[Any
 @dataclass(frozen=True)
 class DecomposeFanIn(Pass):
     name = "decompose-fan-in"
-    description = ("Chain the inputs of neurons with more distinct inputs than a crossbar has rows through "
-                   "#snn.relay neurons (units of at most `rows` inputs), keeping what the network computes")
+    description = ("Route the inputs of neurons with more distinct inputs than a crossbar has rows through "
+                   "#snn.relay neurons (units of at most `rows` inputs), in trees or chains, keeping what the "
+                   "network computes")
     statistics = {"neurons": "neurons decomposed", "relays": "relay neurons added",
                   "moved": "synapses moved to relays"}
 
     rows: int = option(128, "crossbar rows: the most distinct inputs a neuron may keep")
+    shape: Literal["tree", "chain"] = option("tree", "tree: chunks of `rows` inputs through relays, level by level "
+                                             "(the default); chain: the paper's chain of relays")
 
     def apply(self, module: Operation, ctx: PassContext) -> None:
         if self.rows <= 0:
             raise PassFailure(f"rows must be positive, got rows={self.rows}", module.loc)
         for network in networks(module):
-            for rec in decompose_network(network, self.rows):
+            for rec in decompose_network(network, self.rows, self.shape):
                 ctx.remark(rec.message, rec.loc)
                 bump(ctx, rec)
 

@@ -4,8 +4,9 @@
 
 The pass only translates: IR -> `Connectivity` (global neuron and synapse ids, see
 dialects/cluster.py) -> a partitioner of `snnir.algorithms.partition` -> cluster ops. With
-`decompose=true` (the default) it first runs the fan-in decomposition of `decompose-fan-in`
-with its own rows, so neurons with more inputs than a crossbar has rows go through relays.
+`decompose=tree` (the default) or `decompose=chain` it first runs the fan-in decomposition of
+`decompose-fan-in` with its own rows and that shape, so neurons with more inputs than a crossbar
+has rows go through relays; with `decompose=none` such neurons are an error.
 """
 
 from __future__ import annotations
@@ -183,8 +184,10 @@ class Partition(Pass):
     rows: int = option(128, "crossbar rows: distinct pre-synaptic inputs")
     cols: int = option(128, "crossbar columns: post-synaptic neurons")
     report: str = option("", "write a JSON report to this file")
-    decompose: bool = option(True, "first chain the inputs of neurons with more than `rows` inputs through relay "
-                             "neurons (as --decompose-fan-in does); false: such neurons are an error")
+    decompose: Literal["tree", "chain", "none"] = option(
+        "tree", "first route the inputs of neurons with more than `rows` inputs through relay neurons, as "
+        "--decompose-fan-in does with this shape: tree (the default) or chain (the paper's); none: such neurons "
+        "are an error")
 
     def apply(self, module: Operation, ctx: PassContext) -> None:
         if self.rows <= 0 or self.cols <= 0:
@@ -192,9 +195,10 @@ class Partition(Pass):
         reports = []
         block = module.regions[0].block
         for network in [op for op in block.ops if isinstance(op, snn.NetworkOp)]:
-            if self.decompose:
-                for rec in decompose_network(network, self.rows):
-                    ctx.warning(f"fan-in decomposition before partitioning (decompose=true): {rec.message}", rec.loc)
+            if self.decompose != "none":
+                for rec in decompose_network(network, self.rows, self.decompose):
+                    ctx.warning(f"fan-in decomposition before partitioning (decompose={self.decompose}): "
+                                f"{rec.message}", rec.loc)
             unannotated = [op.sym_name for op in populations(network) if op.properties.get("spike_counts") is None]
             if unannotated:
                 ctx.warning(f"no spike counts on {', '.join('@' + n for n in unannotated[:3])}"

@@ -1,10 +1,11 @@
 """Fan-in decomposition: the algorithm (snnir.algorithms.decompose), relays in the simulator, and the
 `decompose-fan-in` pass.
 
-Worked examples by hand; property tests on random synapse lists (every synapse kept exactly once
-along exactly one path, every unit within the limit, the relay count formula, inputs in ascending
-order) and on random networks (the decomposed network verifies, fits the rows and simulates to the
-same spike counts). Random weights are multiples of 1/4, so every partial sum is exact in floating
+Both shapes, tree (the default) and chain (the paper's). Worked examples by hand; property tests on
+random synapse lists (every synapse kept exactly once along exactly one path, every unit within the
+limit, relay -> relay edges forward, the relay count formulas, inputs in ascending order) and on
+random networks (the decomposed network verifies, fits the rows and simulates to the same spike
+counts). Random weights are multiples of 1/4, so every partial sum is exact in floating
 point and the spike counts must be equal, not just close.
 """
 
@@ -19,7 +20,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from snnir.algorithms import partition as P
-from snnir.algorithms.decompose import DecompositionError, decompose_fan_in, relay_count, relay_spike_counts
+from snnir.algorithms.decompose import (
+    DecompositionError,
+    decompose_fan_in,
+    relay_count,
+    relay_spike_counts,
+    tree_layout,
+)
 from snnir.algorithms.simulate import (
     Population,
     Projection,
@@ -40,12 +47,13 @@ from snnir.passes.simulate import Simulate, network_from_ir, networks, populatio
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
-# ------------------------------------------------------------------------------ the algorithm by hand
+# ------------------------------------------------------------------------------ the chain by hand
 
 
 def test_five_inputs_two_rows():
     # units = ceil((5 - 2) / 1) + 1 = 4: relays 0, 1, 2 and the neuron; inputs given in any order
-    d = decompose_fan_in([0] * 5, [40, 30, 20, 10, 0], 2)
+    d = decompose_fan_in([0] * 5, [40, 30, 20, 10, 0], 2, shape="chain")
+    assert d.shape == "chain" and d.level.tolist() == [0, 1, 2] and d.depth == 3
     assert d.n_relays == 3 and d.relays.tolist() == [3]
     assert d.unit.tolist() == [-1, 2, 1, 0, 0]               # 0, 10 -> relay 0; 20 -> 1; 30 -> 2; 40 stays
     assert d.chain_pre.tolist() == [0, 1] and d.chain_post.tolist() == [1, 2]
@@ -58,7 +66,7 @@ def test_three_rows_and_untouched_neurons():
     # exactly 3 inputs (fits); neuron 2: 8 inputs, units = ceil(5 / 2) + 1 = 4 -> relays 1, 2, 3
     post = [0] * 5 + [1] * 3 + [2] * 8
     pre = list(range(5)) + [0, 1, 2] + list(range(8))
-    d = decompose_fan_in(post, pre, 3)
+    d = decompose_fan_in(post, pre, 3, shape="chain")
     assert d.relays.tolist() == [1, 3] and d.n_relays == 4
     assert d.unit[:5].tolist() == [0, 0, 0, -1, -1]
     assert d.unit[5:8].tolist() == [-1, -1, -1]
@@ -70,16 +78,21 @@ def test_three_rows_and_untouched_neurons():
 
 def test_one_input_through_two_projections_moves_whole():
     # pre 1 reaches neuron 0 twice (two projections, e.g. two delays): one input, one relay for both
-    d = decompose_fan_in([0, 0, 0, 0], [2, 1, 0, 1], 2)
-    assert d.fan_in.tolist() == [3] and d.relays.tolist() == [1]
-    assert d.unit.tolist() == [-1, 0, 0, 0]
+    for shape in ("chain", "tree"):
+        d = decompose_fan_in([0, 0, 0, 0], [2, 1, 0, 1], 2, shape=shape)
+        assert d.fan_in.tolist() == [3] and d.relays.tolist() == [1]
+        assert d.unit.tolist() == [-1, 0, 0, 0]
 
 
 def test_limit_below_two():
     with pytest.raises(DecompositionError, match="neuron 3 has fan-in 2 but a chain of relays needs a limit of "
                                                  "at least 2 inputs per unit, got 1") as e:
-        decompose_fan_in([1, 3, 3], [0, 0, 1], 1)
+        decompose_fan_in([1, 3, 3], [0, 0, 1], 1, shape="chain")
     assert (e.value.neuron, e.value.fan_in, e.value.limit) == (3, 2, 1)
+    with pytest.raises(DecompositionError, match="neuron 3 has fan-in 2 but a tree of relays needs a limit"):
+        decompose_fan_in([1, 3, 3], [0, 0, 1], 1)
+    with pytest.raises(ValueError, match="shape must be one of tree, chain, got 'ring'"):
+        decompose_fan_in([0], [0], 2, shape="ring")
     assert decompose_fan_in([0, 1], [5, 5], 1).n_relays == 0   # nothing over the limit: fine
     assert decompose_fan_in([], [], 0).n_relays == 0
 
@@ -95,15 +108,116 @@ def test_relay_count_formula():
 def test_relay_spike_counts_by_hand():
     # relays of test_five_inputs_two_rows; spikes of pre ids 0, 10, 20, 30: 1, 2, 3, 4
     pre = [40, 30, 20, 10, 0]
-    d = decompose_fan_in([0] * 5, pre, 2)
+    d = decompose_fan_in([0] * 5, pre, 2, shape="chain")
     spikes = np.zeros(41, np.int64)
     spikes[[0, 10, 20, 30, 40]] = [1, 2, 3, 4, 5]
     assert relay_spike_counts(d, pre, spikes).tolist() == [3, 6, 10]
     assert relay_spike_counts(d, pre, spikes, cap=7).tolist() == [3, 6, 7]
     # the same input arriving with two delays counts twice, with one delay once
-    d = decompose_fan_in([0, 0, 0, 0], [0, 0, 1, 2], 2)
-    assert relay_spike_counts(d, [0, 0, 1, 2], [5, 1, 1], arrival=[0, 1, 0, 0]).tolist() == [11]
-    assert relay_spike_counts(d, [0, 0, 1, 2], [5, 1, 1], arrival=[1, 1, 0, 0]).tolist() == [6]
+    for shape in ("chain", "tree"):
+        d = decompose_fan_in([0, 0, 0, 0], [0, 0, 1, 2], 2, shape=shape)
+        assert relay_spike_counts(d, [0, 0, 1, 2], [5, 1, 1], arrival=[0, 1, 0, 0]).tolist() == [11]
+        assert relay_spike_counts(d, [0, 0, 1, 2], [5, 1, 1], arrival=[1, 1, 0, 0]).tolist() == [6]
+
+
+# ------------------------------------------------------------------------------ the tree by hand
+
+
+def test_tree_five_inputs_two_rows_two_levels():
+    # c = ceil(5 / 2) = 3 chunks > F = 2: level 1 takes the full chunks (0, 10) -> relay 0, (20, 30) -> relay 1;
+    # 40 is carried up: 3 items, c = 2, last chunk 1, (2 - 1) + 1 <= 2: relay 2 takes relays 0, 1 and the
+    # neuron keeps relay 2 and 40. 3 relays, as the chain; inputs given in any order
+    d = decompose_fan_in([0] * 5, [40, 30, 20, 10, 0], 2)
+    assert d.shape == "tree" and d.n_relays == 3 and d.relays.tolist() == [3]
+    assert d.unit.tolist() == [-1, 1, 1, 0, 0]
+    assert d.chain_pre.tolist() == [0, 1] and d.chain_post.tolist() == [2, 2]
+    assert d.out_unit.tolist() == [2] and d.out_post.tolist() == [0]
+    assert d.level.tolist() == [0, 0, 1] and d.depth == 2
+    # spike counts: relay 0 = 1 + 2, relay 1 = 3 + 4, relay 2 = 3 + 7 (capped at 8 with cap=8)
+    spikes = np.zeros(41, np.int64)
+    spikes[[0, 10, 20, 30, 40]] = [1, 2, 3, 4, 5]
+    assert relay_spike_counts(d, [40, 30, 20, 10, 0], spikes).tolist() == [3, 7, 10]
+    assert relay_spike_counts(d, [40, 30, 20, 10, 0], spikes, cap=8).tolist() == [3, 7, 8]
+
+
+def test_tree_one_level_by_hand():
+    # F = 3. neuron 0: 5 inputs, c = 2, last chunk 2, 1 + 2 <= 3: relay 0 = inputs 0-2, 3 and 4 stay.
+    # neuron 1: 3 inputs (fits). neuron 2: 8 inputs, c = 3, last chunk 2, 2 + 2 > 3: three relays (1, 2, 3)
+    # take 0-2, 3-5, 6-7 and the neuron takes just them. neuron 3: 7 inputs, c = 3, last chunk 1, 2 + 1 <= 3:
+    # relays 4, 5 take 0-2, 3-5 and 6 stays. No relay -> relay edge.
+    post = [0] * 5 + [1] * 3 + [2] * 8 + [3] * 7
+    pre = list(range(5)) + [0, 1, 2] + list(range(8)) + list(range(7))
+    d = decompose_fan_in(post, pre, 3)
+    assert d.relays.tolist() == [1, 3, 2] and d.neurons.tolist() == [0, 2, 3]
+    assert d.unit[:5].tolist() == [0, 0, 0, -1, -1]
+    assert d.unit[5:8].tolist() == [-1, -1, -1]
+    assert d.unit[8:16].tolist() == [1, 1, 1, 2, 2, 2, 3, 3]
+    assert d.unit[16:].tolist() == [4, 4, 4, 5, 5, 5, -1]
+    assert d.chain_pre.size == 0 and d.chain_post.size == 0 and d.depth == 1
+    assert d.out_unit.tolist() == [0, 1, 2, 3, 4, 5] and d.out_post.tolist() == [0, 2, 2, 2, 3, 3]
+    assert d.chain_of.tolist() == [0, 1, 1, 1, 2, 2] and d.chain_start.tolist() == [0, 1, 4]
+
+
+def test_tree_three_levels():
+    # F = 2, n = 9: level 1 relays 0-3 take (0, 1) .. (6, 7), 8 carried; level 2: relays 4 = (0, 1), 5 = (2, 3),
+    # 8 carried again; level 3: relay 6 = (4, 5); the neuron keeps relay 6 and input 8. 7 = ceil(7 / 1) relays
+    unit, e_pre, e_post, top, level = tree_layout(9, 2)
+    assert unit.tolist() == [0, 0, 1, 1, 2, 2, 3, 3, -1]
+    assert list(zip(e_pre.tolist(), e_post.tolist())) == [(0, 4), (1, 4), (2, 5), (3, 5), (4, 6), (5, 6)]
+    assert top.tolist() == [6] and level.tolist() == [0, 0, 0, 0, 1, 1, 2]
+    # F = 2, n = 7: the carried input 6 goes to a level-2 relay with relay 2
+    unit, e_pre, e_post, top, level = tree_layout(7, 2)
+    assert unit.tolist() == [0, 0, 1, 1, 2, 2, 4]
+    assert list(zip(e_pre.tolist(), e_post.tolist())) == [(0, 3), (1, 3), (2, 4)]
+    assert top.tolist() == [3, 4] and level.tolist() == [0, 0, 0, 1, 1]
+    # at 128 rows: LeNet-5's fc1 (400 inputs): 3 relays of 128, 16 direct, neuron fan-in 19; the MLP (784):
+    # 6 relays of 128, 16 direct; 128^2 + 1 inputs need a second level
+    for n, relays, direct in ((400, 3, 16), (784, 6, 16), (150, 1, 22), (256, 2, 0), (16384, 128, 0)):
+        unit, e_pre, e_post, top, level = tree_layout(n, 128)
+        assert level.size == relays and e_pre.size == 0 and int((unit < 0).sum()) == direct
+        assert np.bincount(unit[unit >= 0]).tolist() == [128] * relays
+        assert top.size + direct <= 128
+    unit, e_pre, e_post, top, level = tree_layout(128 ** 2 + 1, 128)
+    assert level.max() == 1 and top.size + int((unit < 0).sum()) <= 128
+    assert level.size == relay_count(128 ** 2 + 1, 128) == 129     # 128 full relays, then one over 128 of them
+
+
+def _one_level_relays(n: int, F: int) -> int:
+    """The tree's first level by its definition: c = ceil(n / F) chunks, the last of l = n - (c - 1) F inputs;
+    c - 1 relays when the leftover chunk fits beside them at the neuron ((c - 1) + l <= F), else c."""
+    c = -(-n // F)
+    return c - 1 if (c - 1) + (n - (c - 1) * F) <= F else c
+
+
+def test_tree_relay_count_formulas():
+    # one level (F < n <= F^2): ceil(n / F) or one fewer, = ceil((n - F) / (F - 1)) = relay_count, the chain's
+    # count, and the fewest relays: k relays and the neuron are k + 1 units of <= F inputs for n + k edges
+    for F in (2, 3, 4, 7, 16, 128):
+        for n in range(F + 1, min(F * F, 3000) + 1):
+            unit, e_pre, _, top, level = tree_layout(n, F)
+            k = _one_level_relays(n, F)
+            assert level.size == k == int(relay_count(n, F)) == -(-(n - F) // (F - 1)), (n, F)
+            assert e_pre.size == 0 and top.tolist() == list(range(k))
+            assert n + k <= F * (k + 1) and not n + (k - 1) <= F * k     # k is the fewest possible
+            # chunks of F in ascending order, the leftover (if any) at the neuron
+            expect = np.arange(n) // F
+            expect[expect >= k] = -1
+            assert unit.tolist() == expect.tolist()
+
+
+def test_tree_layouts_beyond_one_level():
+    # every n up to a few levels: relay count = relay_count (the fewest), every unit <= F inputs, every relay
+    # exactly one way out, edges forward and from an earlier round
+    for F in (2, 3, 4, 5):
+        for n in range(F + 1, 700):
+            unit, e_pre, e_post, top, level = tree_layout(n, F)
+            k = level.size
+            assert k == int(relay_count(n, F))
+            assert np.all(e_pre < e_post) and np.all(level[e_pre] < level[e_post])
+            fan = np.bincount(unit[unit >= 0], minlength=k) + np.bincount(e_post, minlength=k)
+            assert fan.max() <= F and fan.min() >= 1
+            assert int((unit < 0).sum()) + top.size <= F
+            assert np.bincount(np.concatenate([e_pre, top]), minlength=k).tolist() == [1] * k
 
 
 # ------------------------------------------------------------------------------ the algorithm, properties
@@ -121,10 +235,10 @@ def synapse_lists(draw):
     return post, pre, weight, draw(st.integers(2, 6))
 
 
-@given(synapse_lists())
-def test_decomposition_properties(case):
+@given(synapse_lists(), st.sampled_from(["tree", "chain"]))
+def test_decomposition_properties(case, shape):
     post, pre, weight, F = case
-    d = decompose_fan_in(post, pre, F)
+    d = decompose_fan_in(post, pre, F, shape=shape)
     S = post.size
     K = d.n_relays
     # fan-in of every neuron before
@@ -134,17 +248,21 @@ def test_decomposition_properties(case):
         fan[q] = fan.get(q, 0) + 1
     over = sorted(q for q, n in fan.items() if n > F)
     assert d.neurons.tolist() == over
-    # the relay count formula per neuron
+    # the relay count formula per neuron (the same for both shapes)
     for q, r in zip(d.neurons.tolist(), d.relays.tolist()):
         assert r == -(-(fan[q] - F) // (F - 1))
     assert K == sum(d.relays.tolist())
-    # each relay has exactly one way out: the next relay of its chain, or its neuron
+    # each relay has exactly one way out: a later relay (the next of its chain, one of a higher tree level),
+    # or its neuron; its units are consecutive from chain_start
     out_edges = {u: ("relay", v) for u, v in zip(d.chain_pre.tolist(), d.chain_post.tolist())}
+    assert len(out_edges) == d.chain_pre.size
     for u, q in zip(d.out_unit.tolist(), d.out_post.tolist()):
         assert u not in out_edges
         out_edges[u] = ("neuron", q)
     assert sorted(out_edges) == list(range(K))
     assert all(v > u for u, (kind, v) in out_edges.items() if kind == "relay")
+    assert all(d.level[u] < d.level[v] for u, (kind, v) in out_edges.items() if kind == "relay")
+    assert d.chain_of.tolist() == [i for i, r in enumerate(d.relays.tolist()) for _ in range(r)]
 
     def end_of(u: int) -> int:
         kind, v = out_edges[u]
@@ -152,7 +270,7 @@ def test_decomposition_properties(case):
             kind, v = out_edges[v]
         return v
 
-    # every synapse arrives exactly once at its own neuron, with its weight (chain weights are 1.0)
+    # every synapse arrives exactly once at its own neuron, with its weight (relay edge weights are 1.0)
     before = sp.coo_matrix((weight, (post, pre)), shape=(8, 30)).toarray()
     after = np.zeros((8, 30))
     for s in range(S):
@@ -160,22 +278,38 @@ def test_decomposition_properties(case):
         after[int(post[s]) if u < 0 else end_of(u), int(pre[s])] += weight[s]
         if u >= 0:
             assert end_of(u) == post[s]
+            assert d.chain_of[u] == over.index(int(post[s]))
     assert np.array_equal(before, after)
-    # every unit within the limit: a relay's distinct inputs (+ the relay before it), a neuron's kept
-    # inputs (+ its last relay)
-    has_chain_in = np.zeros(K, bool)
-    has_chain_in[d.chain_post] = True
+    # every unit within the limit: a relay's distinct inputs + its relay inputs, a neuron's kept inputs +
+    # the relays that feed it
+    relay_in = np.bincount(d.chain_post, minlength=K)
     for u in range(K):
-        assert len({int(p) for p in pre[d.unit == u]}) + int(has_chain_in[u]) <= F
+        assert len({int(p) for p in pre[d.unit == u]}) + int(relay_in[u]) <= F
     for q in fan:
         kept = {int(p) for p in pre[(post == q) & (d.unit < 0)]}
-        assert len(kept) + int(q in over) <= F
-        if q in over:
+        assert len(kept) + int(np.sum(d.out_post == q)) <= F
+        if q not in over:
+            continue
+        units = sorted({int(u) for u in d.unit[(post == q) & (d.unit >= 0)]})
+        groups = [sorted({int(p) for p in pre[(post == q) & (d.unit == u)]}) for u in units]
+        if shape == "chain":
             # ascending order: each unit's inputs come before the next unit's, the kept ones last
-            units = sorted({int(u) for u in d.unit[(post == q) & (d.unit >= 0)]})
-            groups = [sorted({int(p) for p in pre[(post == q) & (d.unit == u)]}) for u in units] + [sorted(kept)]
+            groups.append(sorted(kept))
             assert all(a[-1] < b[0] for a, b in zip(groups, groups[1:]) if a and b)
             assert len(groups[0]) == F and all(len(g) == F - 1 for g in groups[1:-1])
+        else:
+            # first level: consecutive chunks of F inputs in ascending order; every input not in one sits at
+            # a higher level or at the neuron and comes after them all
+            ins = sorted({p for qq, p in pairs if qq == q})
+            first = [u for u in units if d.level[u] == 0]
+            chunks = [ins[i * F:(i + 1) * F] for i in range(len(first))]
+            assert [sorted({int(p) for p in pre[(post == q) & (d.unit == u)]}) for u in first] == chunks
+            rest = ins[len(first) * F:]
+            assert len(rest) < F or fan[q] <= F * F
+            if fan[q] <= F * F:  # one level: ceil(n / F) relays, or one fewer with the leftover at the neuron
+                c = -(-fan[q] // F)
+                assert len(first) == d.relays[over.index(q)] in (c - 1, c)
+                assert sorted(kept) == rest and not relay_in[first].any()
 
 
 # ------------------------------------------------------------------------------ relays in the simulator
@@ -222,6 +356,34 @@ def test_relay_chain_equals_direct_synapses_and_delays():
     assert a.counts["o"].tolist() == b.counts["o"].tolist() and a.counts["o"][0] > 0
 
 
+def test_multi_level_trees_simulate_in_dependency_order():
+    # 9 inputs on 2 rows: three relay levels per neuron (tree_layout(9, 2)); the relay -> relay projection has
+    # no delay and only goes to later units, so the simulator accepts it and evaluates it level by level
+    from snnir.algorithms.simulate import _chain_levels
+
+    rng = np.random.default_rng(3)
+    b = NetworkBuilder("deep", dt=1e-3)
+    x = b.input("x", 9, rate=300.0)
+    o = b.neurons("o", 3, IFAttr(r=1000.0, v_th=1.0))
+    b.dense(x, o, rng.integers(1, 5, (3, 9)) * 0.25 * rng.choice([-1, 1], (3, 9)))   # no zero: fan-in 9
+    b.dense(x, o, np.eye(3, 9) * 0.5, delay=2)            # a second, delayed input on the same pairs
+    module = b.module()
+    network = networks(module)[0]
+    net, _ = network_from_ir(network)
+    before = simulate(net, 200, seed=2).counts
+    (done,) = decompose_network(network, 2)
+    assert done.relays == 21                             # 7 per neuron = ceil((9 - 2) / 1)
+    module.verify()
+    net2, _ = network_from_ir(network)
+    (chain,) = [p for p in net2.projections if p.src == p.dst]
+    m = sp.coo_matrix(chain.matrix)
+    assert chain.delay == 0 and np.all(m.row > m.col) and np.all(m.data == 1.0)
+    assert len(_chain_levels(chain.matrix)) == 2         # levels 2 and 3 above the first
+    after = simulate(net2, 200, seed=2).counts
+    np.testing.assert_array_equal(after["o"], before["o"])
+    assert before["o"].sum() > 0
+
+
 def test_relay_feeding_itself_without_delay_must_go_forward():
     net = SimNetwork()
     r = net.add(Population("r", 3, "relay"))
@@ -243,14 +405,15 @@ def _counts(module) -> dict[str, np.ndarray]:
     return simulate(net, 100, seed=0).counts
 
 
+@pytest.mark.parametrize("shape", ["tree", "chain"])
 @pytest.mark.parametrize("name, relays", [("lenet5", {"conv2": 1600, "fc1": 360}), ("mlp_mnist", {"hidden": 600}),
                                           ("heartbeat", {"hidden": 160}), ("recurrent", {"hidden": 100}),
                                           ("edge_detection", {}), ("image_smoothing", {}), ("vogels_abbott", {})])
-def test_examples_decompose_at_128_rows_and_simulate_the_same(name, relays):
+def test_examples_decompose_at_128_rows_and_simulate_the_same(name, relays, shape):
     module = parse_source((EXAMPLES / f"{name}.snnir").read_text(), name, Context())
     before = _counts(module)
     network = networks(module)[0]
-    done = decompose_network(network, 128)
+    done = decompose_network(network, 128, shape)
     assert {r.population: r.relays for r in done} == relays
     module.verify()
     conn, _ = connectivity_of(network, default_spikes=1)
@@ -259,17 +422,37 @@ def test_examples_decompose_at_128_rows_and_simulate_the_same(name, relays):
     for pop, counts in before.items():
         np.testing.assert_array_equal(after[pop], counts, err_msg=f"{name}: @{pop}")
     assert set(after) - set(before) == {f"{p}_relay" for p in relays}
-    assert not decompose_network(network, 128)            # nothing left to do
+    assert not decompose_network(network, 128, shape)     # nothing left to do
 
 
-def test_relay_spike_counts_bound_the_simulated_messages():
+def test_mlp_tree_relays_share_their_rows():
+    # the MLP's dense layer (784 inputs, 128 rows): relay j of every hidden neuron takes inputs 128j..128j+127,
+    # so the 100 relays of one chunk have the same 128 rows and fill one crossbar: 6 crossbars for the 600
+    # relays; a hidden neuron has 6 relays + 16 direct inputs, 18 of them fit 128 rows (6 x 18 + 16): 6 more
+    # crossbars, and one for the digits. With the chain, relays after the first share a crossbar with none.
+    for shape in ("tree", "chain"):
+        module = parse_source((EXAMPLES / "mlp_mnist.snnir").read_text(), "mlp_mnist", Context())
+        network = networks(module)[0]
+        decompose_network(network, 128, shape)
+        conn, pops = connectivity_of(network, default_spikes=1)
+        cl = P.greedy(conn, 128, 128)
+        assert not P.check_clustering(conn, cl, 128, 128)
+        relay = np.flatnonzero(conn.layer == [p.sym_name for p in pops].index("hidden_relay"))
+        if shape == "tree":
+            assert np.unique(cl.column_of[relay]).size == 6 and cl.n_clusters == 13
+        else:
+            assert cl.n_clusters >= 500
+
+
+@pytest.mark.parametrize("shape", ["tree", "chain"])
+def test_relay_spike_counts_bound_the_simulated_messages(shape):
     module = parse_source((EXAMPLES / "lenet5.snnir").read_text(), "lenet5", Context())
     from snnir.pass_manager import PassContext
     from snnir.diagnostics import DiagnosticEngine
 
     Simulate().apply(module, PassContext(Context(), DiagnosticEngine()))
     network = networks(module)[0]
-    decompose_network(network, 128)
+    decompose_network(network, 128, shape)
     estimated = {op.sym_name: np.asarray(op.spike_counts.data) for op in populations(network)
                  if op.sym_name.endswith("_relay")}
     simulated = _counts(module)
@@ -284,8 +467,12 @@ def test_rows_below_two_and_relay_populations_are_errors():
     b.dense(x, o, [[1.0, 1.0, 1.0, 1.0, 1.0]])
     module = b.module()
     network = networks(module)[0]
-    with pytest.raises(PassFailure, match="neuron 0 of @o has fan-in 5 but the crossbar has 1 row; a chain"):
+    with pytest.raises(PassFailure, match="neuron 0 of @o has fan-in 5 but the crossbar has 1 row; a tree"):
         decompose_network(network, 1)
+    with pytest.raises(PassFailure, match="neuron 0 of @o has fan-in 5 but the crossbar has 1 row; a chain"):
+        decompose_network(network, 1, "chain")
+    with pytest.raises(PassFailure, match="shape must be one of tree, chain, got 'ring'"):
+        decompose_network(network, 3, "ring")
     assert [r.relays for r in decompose_network(network, 3)] == [1]   # the relay takes 3 inputs
     # the relay population comes before @o in network order, so it is the one reported
     with pytest.raises(PassFailure, match="relay population @o_relay has units with fan-in up to 3 > 2 rows"):
@@ -335,17 +522,17 @@ def random_networks(draw):
                    delay=delay, name=f"w{_}")
         else:
             b.scale(pops[s], pops[d], w(pops[s].type.size), delay=delay, name=f"w{_}")
-    return b.module(), draw(st.integers(2, 6))
+    return b.module(), draw(st.integers(2, 6)), draw(st.sampled_from(["tree", "chain"]))
 
 
 @given(random_networks())
 def test_decomposed_random_networks_verify_fit_and_simulate_the_same(case):
-    module, rows = case
+    module, rows, shape = case
     network = networks(module)[0]
     net, _ = network_from_ir(network)
     before = simulate(net, 40, seed=1).counts
     conn_before, _ = connectivity_of(network, default_spikes=1)
-    done = decompose_network(network, rows)
+    done = decompose_network(network, rows, shape)
     module.verify()
     conn, pops = connectivity_of(network, default_spikes=1)
     P.check_fan_in(conn, rows)
