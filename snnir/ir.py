@@ -232,13 +232,15 @@ class Operation:
 class Block:
     """A list of operations with arguments, inside a region. `label` keeps the parsed `^name`."""
 
-    __slots__ = ("args", "ops", "parent", "label")
+    __slots__ = ("args", "ops", "parent", "label", "symbol_cache")
 
     def __init__(self, arg_types: Iterable[TypeAttribute] = (), ops: Iterable[Operation] = ()) -> None:
         self.args: list[BlockArgument] = [BlockArgument(t, self, i) for i, t in enumerate(arg_types)]
         self.ops: list[Operation] = []
         self.parent: Region | None = None
         self.label: str | None = None
+        # name -> symbol op, built on demand by traits.lookup_symbol and checked on every hit
+        self.symbol_cache: dict[str, Operation] | None = None
         for op in ops:
             self.add_op(op)
 
