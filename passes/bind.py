@@ -7,7 +7,9 @@ The target (a bundled profile or a JSON file, docs/targets.md) is recorded in th
 `hw.target`; the pass first checks that it can hold every cluster (rows, columns, synapse memory)
 and, once bound, every neuron's fan-out, naming the cluster or neuron and the limit. Binding:
 a user file `{"actor": tile, ...}`, all on tile 0 when `tiles=1`, else SDF3's criticality-ordered
-least-cost heuristic (`snnir.algorithms.mapping.bind`).
+least-cost heuristic (`snnir.algorithms.mapping.bind`) followed by `refine` rounds of iterative
+improvement driven by the throughput of the bound, list-scheduled graph
+(`snnir.algorithms.mapping.refine_binding`; `refine=0` keeps the greedy binding).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from snnir.algorithms import mapping
+from snnir.algorithms.sdf import SDFError
 from snnir.algorithms.target import Target
 from snnir.dialects import cluster, sdf
 from snnir.ir import Operation
@@ -94,6 +97,18 @@ def read_binding(path: str, names: list[str], tiles: int) -> np.ndarray:
         raise PassFailure(f"{e}", FileLineColLoc(path, 1, 1)) from None
 
 
+def refine_binding(graph: sdf.GraphOp, actors: list, g, platform: mapping.Platform, tile: np.ndarray, tiles: int,
+                   size: np.ndarray, rounds: int) -> np.ndarray:
+    """`mapping.refine_binding` of the heuristic binding on the first `tiles` tiles; an analysis
+    error names the graph and points at the first actor concerned."""
+    try:
+        return mapping.refine_binding(g, platform, tile, token_size=size, rounds=rounds,
+                                      tiles_available=range(tiles))
+    except SDFError as e:
+        blamed = actors[e.actors[0]] if e.actors else graph
+        raise PassFailure(f"@{graph.sym_name}: cannot refine the binding: {e}", blamed.loc) from None
+
+
 @dataclass(frozen=True)
 class Bind(Pass):
     name = "bind"
@@ -105,6 +120,8 @@ class Bind(Pass):
     target: str = option("paper4", "a bundled target (docs/targets.md) or a target JSON file")
     tiles: int = option(0, "use the first N tiles of the target (0: all)")
     binding: str = option("", "a JSON file {\"actor\": tile} giving the binding instead of the heuristic")
+    refine: int = option(8, "rounds of design-time improvement of the heuristic binding by throughput analysis "
+                            "(moves and swaps of critical actors, each list-scheduled and analysed; 0: greedy only)")
 
     def apply(self, module: Operation, ctx: PassContext) -> None:
         target = hardware.load(self.target, module.loc)
@@ -112,6 +129,8 @@ class Bind(Pass):
         if not 0 < tiles <= target.tiles:
             raise PassFailure(f"tiles must be between 1 and the target's {target.tiles}, got {self.tiles}",
                               module.loc)
+        if self.refine < 0:
+            raise PassFailure(f"refine must be >= 0 (rounds of improvement), got {self.refine}", module.loc)
         graphs = [op for op in module.regions[0].block.ops if isinstance(op, sdf.GraphOp)]
         if not graphs:
             raise PassFailure("no sdf.graph to bind (run --sdfg first)", module.loc)
@@ -129,6 +148,8 @@ class Bind(Pass):
             else:
                 size = np.array([ch.token_size.value for ch in channels], dtype=np.int64)
                 tile = mapping.bind(g, platform, tiles_available=range(tiles), token_size=size)
+                if self.refine > 0:
+                    tile = refine_binding(graph, actors, g, platform, tile, tiles, size, self.refine)
             check_fan_out(graph, target, tile)
             hardware.set_binding(graph, op, tile)
             for s in graph.schedules:  # a schedule of another binding no longer holds

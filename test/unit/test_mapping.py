@@ -582,3 +582,146 @@ def test_admission_with_more_tiles_can_be_slower():
     order = record_order(g)
     assert admit(g, order, plat, [0]).period == 1
     assert admit(g, order, plat, [0, 1]).period == 3
+
+
+# ------------------------------------------------------------------------------ design-time refinement of a binding
+
+
+def scheduled_period(g, plat, tile, size=None):
+    """The period of a binding under its list-scheduled static orders (what refinement optimises)."""
+    orders = list_schedule(g, plat, Mapping(tile, size))
+    return bound_throughput(g, plat, Mapping(tile, size, orders=orders)).period
+
+
+def test_refine_lenet_on_the_tutorial_platform():
+    # method.md section 9's graph on the SDF3 tutorial platform, the free tiles along the snake
+    # 0, 1, 3, 2 as `--admit` takes them. Periods (greedy -> refined, admission):
+    #   1 tile: 112 -> 112, 112;  2 tiles: 64 -> 64, 64;  3 tiles: 64 -> 48, 51;  4 tiles: 107/3 -> 32, 32.
+    # The refined periods are optimal: seven actors of load 16 on n tiles put ceil(7 / n) on some tile.
+    g, plat = lenet(), tutorial()
+    order = record_order(g)
+    snake = [0, 1, 3, 2]
+    expect = {1: (112, 112, 112), 2: (64, 64, 64), 3: (64, 48, 51), 4: (Fraction(107, 3), 32, 32)}
+    for n, (greedy, refined, admitted) in expect.items():
+        free = snake[:n]
+        tile = bind(g, plat, tiles_available=free)
+        assert scheduled_period(g, plat, tile) == greedy
+        r = M.refine(g, plat, tile, tiles_available=free)
+        assert r.initial_period == greedy and r.period == refined
+        assert r.period == scheduled_period(g, plat, r.tile) == r.result.period
+        assert set(r.tile.tolist()) <= set(free)
+        assert np.array_equal(r.tile, M.refine_binding(g, plat, tile, tiles_available=free))
+        adm = admit(g, order, plat, free)
+        assert adm.period == admitted
+        assert r.period <= adm.period  # design time is no worse than admission
+        assert r.period == 16 * -(-7 // n)  # and optimal
+    # on 4 tiles one move fixes the greedy binding: a3 joins a5, two actors on each of three tiles
+    r = M.refine(g, plat, bind(g, plat))
+    assert r.moves == (("move", 3, 3),)
+    assert r.analyses == 2 and r.stopped == "lower bound"  # 2 x 16: no binding of 7 actors on 4 tiles beats it
+    assert r.result.critical_actors and r.result.period == 32
+
+
+def test_refine_merges_tiles_when_communication_dominates():
+    # ring3 with one token: no pipelining, so every transfer adds to the period; with a hop
+    # latency of 10 the best binding keeps everything on one tile (2 + 3 + 1 = 6)
+    g = graph(("A", "B", "C"), [2, 3, 1], [("A", "B", 1, 1, 0), ("B", "C", 1, 1, 0), ("C", "A", 1, 1, 1),
+                                           ("A", "A", 1, 1, 1), ("B", "B", 1, 1, 1), ("C", "C", 1, 1, 1)])
+    plat = Platform.bus(3, hop_latency=10, bandwidth=1)
+    spread = np.array([0, 1, 2])
+    assert scheduled_period(g, plat, spread) == 6 + 3 * 11
+    r = M.refine(g, plat, spread)
+    assert r.period == 6 and np.unique(r.tile).size == 1
+    assert r.stopped == "lower bound"  # the unbound period: no binding does better
+
+
+def test_refine_options_and_errors():
+    g, plat = lenet(), tutorial()
+    tile = bind(g, plat)
+    same = M.refine(g, plat, tile, rounds=0)
+    assert np.array_equal(same.tile, tile) and same.stopped == "rounds" and same.analyses == 1
+    cut = M.refine(g, plat, tile, time_limit=0)
+    assert np.array_equal(cut.tile, tile) and cut.stopped == "time limit"
+    one = M.refine(g, plat, np.zeros(7, dtype=np.int64), tiles_available=[0])
+    assert one.stopped == "single tile" and one.period == 112
+    greedy_only = M.refine(g, plat, tile, swaps=False, candidates=1)
+    assert greedy_only.period <= same.period
+    with pytest.raises(ValueError, match="rounds"):
+        M.refine(g, plat, tile, rounds=-1)
+    with pytest.raises(ValueError, match="candidates"):
+        M.refine(g, plat, tile, candidates=0)
+    with pytest.raises(ValueError, match="tiles_available"):
+        M.refine(g, plat, tile, tiles_available=[7])
+    with pytest.raises(ValueError, match="not available"):
+        M.refine(g, plat, tile, tiles_available=[0, 1])
+    with pytest.raises(ValueError, match="tile must have shape"):
+        M.refine(g, plat, tile[:3])
+
+
+@given(live_graphs(), st.integers(1, 3), st.data())
+@settings(max_examples=EXAMPLES // 2, deadline=None)
+def test_refine_never_worsens_and_is_deterministic(g, tiles, data):
+    plat = Platform.mesh(1, tiles, hop_latency=data.draw(st.integers(0, 4)),
+                         bandwidth=data.draw(st.sampled_from([1, 2, INF])),
+                         **data.draw(st.sampled_from([{}, {"tdma_wheel": 4, "tdma_slice": 1}])))
+    tile = np.array([data.draw(st.integers(0, tiles - 1)) for _ in range(g.actors)], dtype=np.int64)
+    size = np.array([data.draw(st.integers(1, 3)) for _ in range(g.channels)], dtype=np.int64)
+    seed = data.draw(st.integers(0, 3))
+    r = M.refine(g, plat, tile, token_size=size, seed=seed, rounds=4)
+    before = scheduled_period(g, plat, tile, size)
+    assert r.initial_period == before
+    assert r.period <= before
+    assert r.period == scheduled_period(g, plat, r.tile, size)
+    assert len(r.moves) <= 4 and r.analyses >= 1 + len(r.moves)
+    again = M.refine(g, plat, tile, token_size=size, seed=seed, rounds=4)
+    assert np.array_equal(again.tile, r.tile) and again.moves == r.moves
+
+
+def small_cases(count: int, seed: int = 2024):
+    """Deterministic small looped graphs (4-5 actors, a ring with pipelining tokens plus chords, token
+    = spike-count rates) on 2-3 tiles of a 1 x n mesh, with and without TDMA."""
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        n = int(rng.integers(4, 6))
+        chans = [(i, (i + 1) % n, int(rng.integers(1, n + 1)) if i == n - 1 else int(rng.integers(0, 2)))
+                 for i in range(n)]
+        for _ in range(int(rng.integers(0, n + 1))):
+            u, v = (int(x) for x in rng.integers(0, n, 2))
+            if u != v:
+                chans.append((u, v, int(rng.integers(1, 3)) if u >= v else int(rng.integers(0, 2))))
+        rows = []
+        for u, v, t in chans:
+            k = int(rng.integers(1, 4))
+            rows.append((f"v{u}", f"v{v}", k, k, t * k))
+        rows += [(f"v{i}", f"v{i}", 1, 1, 1) for i in range(n)]
+        g = graph([f"v{i}" for i in range(n)], rng.integers(1, 20, n), rows)
+        tiles = int(rng.integers(2, 4))
+        kw = {"tdma_wheel": 8, "tdma_slice": 4} if rng.random() < 0.5 else {}
+        plat = Platform.mesh(1, tiles, hop_latency=int(rng.integers(0, 8)), bandwidth=float(rng.choice([1, 2, 96])),
+                             **kw)
+        yield g, plat
+
+
+def test_refine_against_exhaustive_search():
+    # Every binding of the small cases is list-scheduled and analysed. What always holds:
+    # optimum <= refined <= greedy. How often refinement reaches the optimum is printed (-s): on
+    # these 24 cases, all 24 (the greedy binding alone: 6). It is a local search, so misses do
+    # occur: with generator seeds 1 and 7 (100 cases each) it reaches 197 of 200 (greedy: 82), the
+    # worst miss 1.33 x the optimum.
+    import itertools
+
+    hits = greedy_hits = 0
+    worst = Fraction(1)
+    cases = list(small_cases(24))
+    for g, plat in cases:
+        best = min(scheduled_period(g, plat, np.array(b))
+                   for b in itertools.product(range(plat.tiles), repeat=g.actors))
+        tile = bind(g, plat)
+        greedy = scheduled_period(g, plat, tile)
+        r = M.refine(g, plat, tile)
+        assert best <= r.period <= greedy
+        hits += r.period == best
+        greedy_hits += greedy == best
+        worst = max(worst, Fraction(r.period) / Fraction(best))
+    print(f"\nrefinement reaches the exhaustive optimum on {hits} of {len(cases)} small cases (greedy alone: "
+          f"{greedy_hits}); worst refined / optimum = {float(worst):.3f}")
