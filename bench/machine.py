@@ -32,3 +32,16 @@ def describe() -> str:
 
     return (f"{cpu_model()}, {os.cpu_count()} cores, {memory()}; Python {platform.python_version()}, "
             f"numpy {numpy.__version__}, scipy {scipy.__version__}")
+
+
+def timed(fn, repeats: int):
+    """(median wall time in seconds over `repeats` calls of fn, fn's last result)."""
+    import statistics
+    import time
+
+    times, out = [], None
+    for _ in range(repeats):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), out
