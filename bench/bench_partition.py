@@ -28,7 +28,6 @@ import argparse
 import glob
 import statistics
 import sys
-import time
 import tracemalloc
 from pathlib import Path
 
