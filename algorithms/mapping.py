@@ -875,11 +875,14 @@ def _max_cycle_ratio(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarra
     return _Ratio(value, node[members], order[policy[members]], it)
 
 
-def _zero_token_finish(g: SDFGraph) -> np.ndarray:
-    """Finish times of one iteration of a homogeneous graph with every initial token there at 0.
+def _zero_token_finish(g: SDFGraph) -> tuple[np.ndarray, bool]:
+    """Finish times of one iteration of a homogeneous graph with every initial token there at 0,
+    and whether the token-free channels are acyclic (every actor was reached by Kahn's levels).
 
     Longest paths over the token-free channels (a DAG when the graph does not deadlock), by
-    Kahn levels, vectorised per level.
+    Kahn levels, vectorised per level. For a normalised homogeneous graph with q all 1 the
+    second value is exactly `sdf.check_deadlock`'s fast-path test (deadlock iff the token-free
+    channels hold a cycle), so a caller that gets True need not run that check again.
     """
     zero = np.flatnonzero(g.tokens == 0)
     zs, zd = g.src[zero], g.dst[zero]
@@ -893,7 +896,9 @@ def _zero_token_finish(g: SDFGraph) -> np.ndarray:
     indeg = np.bincount(zd, minlength=a_n)
     frontier = np.flatnonzero(indeg == 0)
     start = np.zeros(a_n, dtype=_F64)
+    reached = 0
     while frontier.size:
+        reached += frontier.size
         finish[frontier] = start[frontier] + e[frontier]
         idx = _ragged(ptr[frontier], ptr[frontier + 1] - ptr[frontier])
         if not idx.size:
@@ -903,7 +908,7 @@ def _zero_token_finish(g: SDFGraph) -> np.ndarray:
         u, cnt = np.unique(tgt, return_counts=True)
         indeg[u] -= cnt
         frontier = u[indeg[u] == 0]
-    return finish
+    return finish, reached == a_n
 
 
 def _fast_throughput(model: SDFGraph) -> Throughput | None:
@@ -918,15 +923,24 @@ def _fast_throughput(model: SDFGraph) -> Throughput | None:
         return None
     h = sdf.normalised(model)
     q = np.ones(model.actors, dtype=_I64)
-    sdf.check_deadlock(model, q)
-    free = sdf.unbounded_actors(model)
+    # Deadlock: the Kahn levels of the latency computation below already decide it (same test as
+    # check_deadlock's homogeneous fast path); check_deadlock runs only to raise its named error.
+    finish, acyclic = _zero_token_finish(h) if model.actors else (np.zeros(0), True)
+    if not acyclic:
+        sdf.check_deadlock(model, q)
+    # Unbounded actors are those downstream of no cycle: when every actor has a self-loop (the
+    # usual case: original actors with their one-token self-loops and the comm actors' serial
+    # self-loops) there are none, and the strongly-connected-component search is skipped.
+    has_loop = np.zeros(model.actors, dtype=bool)
+    has_loop[model.src[model.src == model.dst]] = True
+    free = np.zeros(0, dtype=_I64) if has_loop.all() else sdf.unbounded_actors(model)
     if free.size:
         names = ", ".join(model.names[a] for a in free[:10].tolist())
         raise UnboundedActors(f"no finite period: actor(s) {names} are downstream of no cycle, so nothing bounds "
                               "how often they fire (give each a self-loop with one token, or analyse with "
                               "semantics='sdf3')", free.tolist(), ())
     exact = _integral(model)
-    latency = float(_zero_token_finish(h).max()) if model.actors else 0.0
+    latency = float(finish.max()) if model.actors else 0.0
     latency = Fraction(round(latency)) if exact else latency
     res = _max_cycle_ratio(model.actors, h.src, h.dst, h.exec_time[h.src].astype(_F64), h.tokens)
     d = int(h.tokens.sum())
