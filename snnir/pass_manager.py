@@ -48,6 +48,7 @@ class PassContext:
     context: Context
     diagnostics: DiagnosticEngine
     stats: dict[str, int] = field(default_factory=dict)
+    pipeline: str = ""  # the passes run so far, this one included, in `-p` syntax (for provenance records)
 
     def bump(self, stat: str, n: int = 1) -> None:
         self.stats[stat] = self.stats.get(stat, 0) + n
@@ -371,8 +372,9 @@ class PassManager:
 
     def run(self, module: Operation) -> None:
         """Apply every pass; raises `DiagnosticError` when a pass fails or leaves invalid IR."""
-        for p in self.passes:
-            pctx = PassContext(self.context, self.diagnostics, {k: 0 for k in p.statistics})
+        for i, p in enumerate(self.passes):
+            pctx = PassContext(self.context, self.diagnostics, {k: 0 for k in p.statistics},
+                               ",".join(q.pipeline_text() for q in self.passes[:i + 1]))
             t0 = time.perf_counter()
             try:
                 p.apply(module, pctx)

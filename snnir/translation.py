@@ -43,9 +43,11 @@ class Translation:
     """`--NAME` of snn-translate. Exports turn verified IR into text; imports turn a file into IR.
 
     Binary formats: an import with `binary_input = True` implements `import_path` (it gets the
-    input file's path, not its text); an export with `binary_output = True` implements
-    `export_bytes` and is written to the `-o` file only. `options` declares extra flags.
-    Warnings go through `warn` and are printed by the driver.
+    input file's path, not its text; with `directory_input = True` the path may be a directory);
+    an export with `binary_output = True` implements `export_bytes` and is written to the `-o`
+    file only. An export with `directory_output = True` writes several files: it implements
+    `export_directory`, which gets the `-o` directory and the input text. `options` declares extra
+    flags. Warnings go through `warn` and are printed by the driver.
     """
 
     name: ClassVar[str] = ""
@@ -53,6 +55,8 @@ class Translation:
     direction: ClassVar[Literal["import", "export"]] = "export"
     binary_input: ClassVar[bool] = False
     binary_output: ClassVar[bool] = False
+    directory_input: ClassVar[bool] = False
+    directory_output: ClassVar[bool] = False
     options: ClassVar[tuple[TranslationOption, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: object) -> None:
@@ -77,6 +81,11 @@ class Translation:
 
     def export_bytes(self, module: Operation) -> bytes:
         """The translated bytes of a verified module (exports with `binary_output`)."""
+        raise NotImplementedError
+
+    def export_directory(self, module: Operation, directory: str, source: SourceFile) -> None:
+        """Write the files of a verified module into `directory` (exports with `directory_output`);
+        `source` is the input the module was parsed from (for provenance records)."""
         raise NotImplementedError
 
     def import_(self, source: SourceFile, ctx: Context) -> Operation:

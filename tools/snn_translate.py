@@ -83,6 +83,8 @@ def _main(argv: list[str]) -> int:
         return _import_binary(translation, args)
     if getattr(cls, "binary_output", False) and cls.direction == "export":
         return _export_binary(translation, args)
+    if getattr(cls, "directory_output", False) and cls.direction == "export":
+        return _export_directory(translation, args)
     source = read_input(args.input)
     if translation.direction == "import":
         def imported(module, ctx, engine, timer):  # type: ignore[no-untyped-def]
@@ -129,7 +131,7 @@ def _import_binary(translation, args) -> int:
                          "supported)")
     if not os.path.exists(path):
         raise UsageError(f"cannot open input file '{path}': no such file")
-    if os.path.isdir(path):
+    if os.path.isdir(path) and not getattr(translation, "directory_input", False):
         raise UsageError(f"cannot open input file '{path}': it is a directory")
     try:
         module = translation.import_path(path, Context(allow_unregistered=args.allow_unregistered_dialect))
@@ -146,6 +148,28 @@ def _import_binary(translation, args) -> int:
 
 def _export_binary(translation, args) -> int:
     """An export to a binary file: never to standard output."""
+    from snnir.tools.driver import UsageError
+
+    def write(module, source) -> None:  # type: ignore[no-untyped-def]
+        data = translation.export_bytes(module)
+        try:
+            with open(args.output, "wb") as f:
+                f.write(data)
+        except OSError as e:
+            raise UsageError(f"cannot write output file '{args.output}': {e.strerror}") from None
+
+    return _export_to_files(translation, args, "a binary file: give it with -o FILE (binary data is not written "
+                                               "to standard output)", "one file", write)
+
+
+def _export_directory(translation, args) -> int:
+    """An export to a directory of files (created if needed): never to standard output."""
+    return _export_to_files(translation, args, "a directory: give it with -o DIR", "one directory",
+                            lambda module, source: translation.export_directory(module, args.output, source))
+
+
+def _export_to_files(translation, args, what: str, one: str, write) -> int:  # type: ignore[no-untyped-def]
+    """Parse and verify the input, then `write(module, source)`; diagnostics name the input file."""
     from snnir.context import Context
     from snnir.diagnostics import DiagnosticError
     from snnir.parser import parse_buffer
@@ -153,25 +177,22 @@ def _export_binary(translation, args) -> int:
     from snnir.translation import render_for_file
 
     if args.output == "-":
-        raise UsageError(f"--{translation.name} writes a binary file: give it with -o FILE (binary data is not "
-                         "written to standard output)")
+        raise UsageError(f"--{translation.name} writes {what}")
     if args.split_input_file:
-        raise UsageError(f"--{translation.name} writes one file and does not take --split-input-file")
+        raise UsageError(f"--{translation.name} writes {one} and does not take --split-input-file")
     source = read_input(args.input)
     try:
         module = parse_buffer(source, Context(allow_unregistered=args.allow_unregistered_dialect))
         module.verify()
-        data = translation.export_bytes(module)
+        write(module, source)
     except DiagnosticError as e:
         _print_warnings(translation, source.name)
         print(render_for_file(e.diagnostic, source.name), file=sys.stderr)
         return 1
+    except UsageError:
+        _print_warnings(translation, source.name)
+        raise
     _print_warnings(translation, source.name)
-    try:
-        with open(args.output, "wb") as f:
-            f.write(data)
-    except OSError as e:
-        raise UsageError(f"cannot write output file '{args.output}': {e.strerror}") from None
     return 0
 
 
