@@ -35,6 +35,11 @@ Costs (S synapses, n neurons, K clusters): building a Connectivity and every der
 post-synaptic neuron once: O(fan-in x clusters per input) Python-level work per neuron plus an
 O(open clusters) numpy scan, about linear in S on networks with locality. `refined` runs a few
 packings and O(S log S) vectorised refinement rounds.
+
+Memory: the distinct (post, pre) pairs are kept (cached on the Connectivity) with int32 ids when
+they fit, half the size of the int64 synapse arrays; every other synapse-sized pass goes by pieces
+of _CHUNK entries, so its temporaries stay small. `refined` peaks at about twice the synapse
+arrays (pre + post) at 10^7 synapses (`bench/bench_partition.py`).
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -65,6 +70,53 @@ __all__ = [
 ]
 
 _I64 = np.int64
+
+# Entries per piece of the synapse-sized passes below: each piece's temporaries take a few MB, so the
+# memory peak is set by the arrays kept (the distinct pairs), not by copies of them.
+_CHUNK = 1 << 18
+
+
+def _id_dtype(n: int) -> type:
+    """int32 for neuron ids when they fit (half the memory of the synapse-sized id arrays), else int64."""
+    return np.int32 if n <= np.iinfo(np.int32).max else _I64
+
+
+def _pair_key(major: np.ndarray, minor: np.ndarray, base: int) -> np.ndarray:
+    """major * base + minor in int64 (one sortable key per pair; int32 ids cannot overflow here)."""
+    key = major.astype(_I64)
+    key *= base
+    key += minor
+    return key
+
+
+def _unique_of_pieces(pieces: Iterable[np.ndarray]) -> np.ndarray:
+    """np.unique of the concatenation of `pieces` (int64 keys), each deduplicated on its own first.
+
+    Only the distinct keys of each piece are kept, so memory stays piece-sized when distinct keys
+    are few (the rows of each cluster, the clusters of each net); short sorts are faster too.
+    """
+    parts = [np.unique(p) for p in pieces]
+    return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=_I64)
+
+
+def _ranges(total: int) -> Iterator[tuple[int, int]]:
+    """(lo, hi) ranges covering 0..total in steps of _CHUNK."""
+    for lo in range(0, total, _CHUNK):
+        yield lo, min(lo + _CHUNK, total)
+
+
+def _pieces(lens: np.ndarray) -> list[tuple[int, int]]:
+    """Ranges lo..hi of consecutive items whose `lens` add up to at most _CHUNK (at least one item each)."""
+    budget = _CHUNK
+    ends = np.cumsum(lens)
+    out: list[tuple[int, int]] = []
+    lo = 0
+    while lo < lens.size:
+        start = int(ends[lo - 1]) if lo else 0
+        hi = max(int(np.searchsorted(ends, start + budget, side="right")), lo + 1)
+        out.append((lo, hi))
+        lo = hi
+    return out
 
 
 # ------------------------------------------------------------------------------ data
@@ -90,26 +142,34 @@ class Connectivity:
         """Distinct (post, pre) pairs sorted by post then pre, as (post [P], pre [P]); cached.
 
         Two synapses between the same neurons (from two projections) share one crossbar row, so
-        fan-in, rows and traffic are all functions of these pairs. O(S log S), one int64 key array.
+        fan-in, rows and traffic are all functions of these pairs. The ids are int32 when they fit
+        (`_id_dtype`): these arrays live as long as the Connectivity and are the largest share of
+        every partitioner's memory. O(S log S), one int64 key array.
         """
         got = self._cache.get("pairs")
         if got is None:
             n = max(int(self.n), 1)
-            key = self.post * n
-            key += self.pre
+            key = _pair_key(self.post, self.pre, n)
             key.sort()
             if key.size > 1:
                 keep = np.empty(key.size, dtype=bool)
                 keep[0] = True
                 np.not_equal(key[1:], key[:-1], out=keep[1:])
-                key = key[keep]
-            post, pre = np.divmod(key, n)
+                if not keep.all():  # no copy when there are no repeated pairs
+                    key = key[keep]
+                del keep
+            ids = _id_dtype(n)
+            post, pre = np.empty(key.size, dtype=ids), np.empty(key.size, dtype=ids)
+            for lo, hi in _ranges(key.size):  # decoded piece by piece: no int64 copies of the pairs
+                post[lo:hi], pre[lo:hi] = np.divmod(key[lo:hi], n)
             got = (post, pre)
             self._cache["pairs"] = got
         return got
 
     def inputs(self) -> tuple[np.ndarray, np.ndarray]:
-        """CSR over neurons of their distinct pre-synaptic ids: (indptr [n+1], indices), sorted; cached."""
+        """CSR over neurons of their distinct pre-synaptic ids: (indptr [n+1], indices), sorted; cached.
+
+        `indices` is the `pre` of `distinct_pairs` (int32 when ids fit)."""
         got = self._cache.get("inputs")
         if got is None:
             post, pre = self.distinct_pairs()
@@ -147,12 +207,7 @@ class Clustering:
 
     def rows(self, conn: Connectivity) -> tuple[np.ndarray, np.ndarray]:
         """CSR (row_ptr [K+1], row_ids): the sorted distinct pre-synaptic ids of each cluster. O(S log S)."""
-        post, pre = conn.distinct_pairs()
-        k = self.column_of[post]
-        ok = k >= 0
-        key = k[ok] * max(conn.n, 1) + pre[ok]
-        key = np.unique(key)
-        cl, ids = np.divmod(key, max(conn.n, 1))
+        cl, ids = np.divmod(_row_keys(conn, self.column_of), max(conn.n, 1))
         return _ptr(cl, self.n_clusters), ids
 
     def columns(self) -> tuple[np.ndarray, np.ndarray]:
@@ -171,6 +226,23 @@ class Clustering:
         row_ptr, _ = self.rows(conn)
         cols = np.bincount(self.column_of[self.column_of >= 0], minlength=self.n_clusters)
         return np.diff(row_ptr), cols.astype(_I64)
+
+
+def _row_keys(conn: Connectivity, column_of: np.ndarray) -> np.ndarray:
+    """The rows of every cluster as sorted distinct keys cluster * n + pre (clustered neurons only).
+
+    Computed over pieces of the distinct pairs: a cluster has at most R rows, so the distinct keys
+    are few and no synapse-sized temporary is made. O(S log S).
+    """
+    post, pre = conn.distinct_pairs()
+    n = max(conn.n, 1)
+
+    def piece(lo: int, hi: int) -> np.ndarray:
+        k = column_of[post[lo:hi]]
+        ok = k >= 0
+        return _pair_key(k[ok], pre[lo:hi][ok], n)
+
+    return _unique_of_pieces(piece(lo, hi) for lo, hi in _ranges(post.size))
 
 
 def _ptr(sorted_groups: np.ndarray, k: int) -> np.ndarray:
@@ -396,10 +468,15 @@ def _traffic_pairs(conn: Connectivity, clustering: Clustering) -> tuple[np.ndarr
     """Distinct (pre neuron, destination cluster) pairs, as (pre, cluster), sorted by pre then cluster."""
     post, pre = conn.distinct_pairs()
     K = max(clustering.n_clusters, 1)
-    d = clustering.column_of[post]
-    ok = d >= 0
-    key = np.unique(pre[ok] * K + d[ok])
-    u, d = np.divmod(key, K)
+    col = clustering.column_of
+
+    def piece(lo: int, hi: int) -> np.ndarray:
+        d = col[post[lo:hi]]
+        ok = d >= 0
+        return _pair_key(pre[lo:hi][ok], d[ok], K)
+
+    # by pieces of the pairs: a neuron feeds few clusters, so the distinct keys are few
+    u, d = np.divmod(_unique_of_pieces(piece(lo, hi) for lo, hi in _ranges(post.size)), K)
     return u, d
 
 
@@ -544,14 +621,20 @@ def _barycentric_order(conn: Connectivity, sweeps: int = 2) -> np.ndarray:
     for _ in range(sweeps):
         # backward: senders next to their receivers
         den = np.bincount(u, weights=w, minlength=n)
-        num = np.bincount(u, weights=w * pos[v], minlength=n)
+        wp = pos[v]
+        wp *= w  # = w * pos[v], in place: one pair-sized temporary, not two
+        num = np.bincount(u, weights=wp, minlength=n)
+        del wp
         has = den > 0
         new = pos.copy()
         new[has] = num[has] / den[has]
         pos = _ranks(new, ids)
         # forward: receivers next to their busy senders
         den = np.bincount(v, weights=w, minlength=n)
-        num = np.bincount(v, weights=w * pos[u], minlength=n)
+        wp = pos[u]
+        wp *= w
+        num = np.bincount(v, weights=wp, minlength=n)
+        del wp
         has = den > 0
         new = pos.copy()
         new[has] = 0.5 * pos[has] + 0.5 * num[has] / den[has]
@@ -579,18 +662,25 @@ def _flow_order(conn: Connectivity, tight: bool = True) -> np.ndarray:
     O(S log S) vectorised.
     """
     ids = np.flatnonzero(conn.postsynaptic)
+    layers = np.unique(conn.layer[ids]).tolist()
+    pos = _flow_forward(conn, layers, tight)
+    pos = _flow_backward(conn, layers, pos, tight)
+    return ids[np.lexsort((ids, pos[ids]))]
+
+
+def _flow_forward(conn: Connectivity, layers: list[int], tight: bool) -> np.ndarray:
+    """The forward sweep of `_flow_order`: positions after placing each population at its inputs."""
     n = conn.n
     pos = np.arange(n, dtype=np.float64)
     post, pre = conn.distinct_pairs()
-    w = conn.spikes[pre].astype(np.float64) + 1e-3
     tiny = 0.25 / max(n, 1)
-    layers = np.unique(conn.layer[ids]).tolist()
     play = conn.layer[post]
-    for L in layers:  # forward
+    for L in layers:
         m = play == L
         if not m.any():
             continue
-        vv, uu, ww = post[m], pre[m], w[m]
+        vv, uu = post[m], pre[m]
+        ww = conn.spikes[uu].astype(np.float64) + 1e-3  # input weights of this population's pairs only
         den = np.bincount(vv, weights=ww, minlength=n)
         num = np.bincount(vv, weights=ww * pos[uu], minlength=n)
         has = den > 0
@@ -598,21 +688,28 @@ def _flow_order(conn: Connectivity, tight: bool = True) -> np.ndarray:
         pos[has] = num[has] / den[has] + tiny * rank[has]
         if tight:
             pos = _rerank(pos)
-    u, v = _column_edges(conn)
-    ulay = conn.layer[u]
-    for L in layers[::-1]:  # backward
-        m = ulay == L
+    return pos
+
+
+def _flow_backward(conn: Connectivity, layers: list[int], pos: np.ndarray, tight: bool) -> np.ndarray:
+    """The backward sweep of `_flow_order`: each sender just before the median of its successors."""
+    tiny = 0.25 / max(conn.n, 1)
+    post, pre = conn.distinct_pairs()
+    for L in layers[::-1]:
+        m = (conn.postsynaptic & (conn.layer == L))[pre]  # the column edges out of population L only
         if not m.any():
             continue
-        uu, vv = u[m], v[m]
-        o = np.lexsort((pos[vv], uu))
-        uu, pv = uu[o], pos[vv][o]
+        uu, vv = pre[m], post[m]
+        del m
+        pv = pos[vv]
+        o = np.lexsort((pv, uu))
+        uu, pv = uu[o], pv[o]
         heads, first, cnt = np.unique(uu, return_index=True, return_counts=True)
         med = pv[first + (cnt - 1) // 2]
         pos[heads] = med - 0.5 + tiny * np.argsort(np.argsort(pos[heads], kind="stable"), kind="stable")
         if tight:
             pos = _rerank(pos)
-    return ids[np.lexsort((ids, pos[ids]))]
+    return pos
 
 
 def _rcm_order(conn: Connectivity) -> np.ndarray:
@@ -622,44 +719,121 @@ def _rcm_order(conn: Connectivity) -> np.ndarray:
     ids = np.flatnonzero(conn.postsynaptic)
     if ids.size == 0:
         return ids
-    local = np.full(conn.n, -1, dtype=_I64)
+    local = np.full(conn.n, -1, dtype=_id_dtype(conn.n))  # int32 when it fits: the indices scipy keeps
     local[ids] = np.arange(ids.size)
     u, v = _column_edges(conn)
-    a = sp.coo_matrix((np.ones(u.size, dtype=np.int8), (local[u], local[v])), shape=(ids.size, ids.size)).tocsr()
+    i, j = local[u], local[v]
+    del u, v
+    a = sp.coo_matrix((np.ones(i.size, dtype=np.int8), (i, j)), shape=(ids.size, ids.size)).tocsr()
+    del i, j  # the CSR matrix has its own copies: free the edges before symmetrising
     a = (a + a.T).tocsr()
     perm = reverse_cuthill_mckee(a, symmetric_mode=True)
     return ids[np.asarray(perm, dtype=_I64)]
 
 
 class _Nets:
-    """The traffic hypergraph: one net per column u with spikes, pins {u} + its column successors."""
+    """The traffic hypergraph: one net per column u that spikes and feeds columns, weight spikes[u],
+    pins {u} + its column successors.
+
+    Stored by pin, as a CSR over neurons: row v of (`ptr` [n+1], `net` [E] ids, int32 when they fit)
+    lists the nets v is a pin of (its spiking column predecessors in id order, then its own net), and
+    a net's weight is read from `w_by_net` [n] instead of being stored per pin. The passes over the
+    pins go by `pieces` of rows holding about _CHUNK pins, so their temporaries stay small. Spike
+    counts are integers, so every float sum of weights here is exact, in whatever order it is taken.
+    """
 
     def __init__(self, conn: Connectivity) -> None:
-        u, v = _column_edges(conn)
-        s = conn.spikes
-        keep = s[u] > 0
-        u, v = u[keep], v[keep]
-        heads = np.unique(u)
-        self_loop = np.zeros(conn.n, dtype=bool)
-        self_loop[u[u == v]] = True
-        heads_add = heads[~self_loop[heads]]
-        self.net = np.concatenate([u, heads_add])  # net id = its source neuron
-        self.pin = np.concatenate([v, heads_add])
-        self.w = s[self.net].astype(np.float64)
-        # predecessor pairs (all pre, including inputs) for row accounting
+        n, s = conn.n, conn.spikes
         post, pre = conn.distinct_pairs()
-        self.post, self.pre = post, pre
-        self.n = conn.n
+        keep = (conn.postsynaptic & (s > 0))[pre]  # column edges u -> v that carry spikes
+        u, v = pre[keep], post[keep]  # sorted by v, then u
+        del keep
+        is_head = np.zeros(n, dtype=bool)
+        is_head[u] = True
+        own = np.zeros(n, dtype=bool)
+        own[u[u == v]] = True  # a self-loop already makes u a pin of its own net
+        add = np.flatnonzero(is_head & ~own)
+        self.net = np.insert(u, np.searchsorted(v, add, side="right"), add)  # u's own pin ends row u
+        counts = np.bincount(v, minlength=n)
+        counts[add] += 1
+        del u, v
+        self.ptr = np.zeros(n + 1, dtype=_I64)
+        np.cumsum(counts, out=self.ptr[1:])
+        self.pieces = _pieces(counts)
+        heads = np.flatnonzero(is_head)
+        self.w_by_net = np.zeros(n)
+        self.w_by_net[heads] = s[heads]
+        self.w_total = float(self.w_by_net.sum())
+        self.n = n
+
+    def _piece(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        """(pin, net) of every pin in rows lo..hi-1."""
+        pin = np.repeat(np.arange(lo, hi), np.diff(self.ptr[lo:hi + 1]))
+        return pin, self.net[self.ptr[lo]:self.ptr[hi]]
+
+    def phi(self, col: np.ndarray, K: int) -> tuple[np.ndarray, np.ndarray]:
+        """(keys, pins): phi(e, k) > 0 as sorted keys e * K + k (the clusters each net spans), and
+        phi(e, k) for each (the pins of net e in cluster k)."""
+        parts, tallies = [], []
+        for lo, hi in self.pieces:
+            pin, net = self._piece(lo, hi)
+            k, c = np.unique(_pair_key(net, col[pin], K), return_counts=True)
+            parts.append(k)
+            tallies.append(c)
+        if not parts:
+            return np.zeros(0, dtype=_I64), np.zeros(0, dtype=_I64)
+        # a net's pins in one cluster can fall in several pieces: merge the keys, add up the pins
+        keys, inv = np.unique(np.concatenate(parts), return_inverse=True)
+        pins = np.bincount(inv.reshape(-1), weights=np.concatenate(tallies), minlength=keys.size)
+        return keys, pins.astype(_I64)
+
+    def cost(self, col: np.ndarray, K: int) -> float:
+        """Connectivity - 1 of the hypergraph = inter-cluster spikes."""
+        keys, _ = self.phi(col, K)
+        # each net contributes w * (number of clusters spanned - 1)
+        return float(self.w_by_net[keys // K].sum() - self.w_total)
+
+    def best_moves(self, col: np.ndarray, K: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(v, b, gain): every column's best move to another cluster it has a net in, by v.
+
+        gain(v, b) = sum over nets e of v of w_e ([phi(e, c(v)) = 1] - [phi(e, b) = 0]), i.e.
+        L[v] - W[v] + A[v, b] with L[v] = the weight of v's nets that have no other pin in c(v),
+        W[v] = the weight of all of v's nets and A = (pin x net weights) @ [phi > 0] (net x cluster),
+        computed piece by piece of pins. Ties: lower cluster index.
+        """
+        keys, pins = self.phi(col, K)
+        e_of, k_of = np.divmod(keys, K)
+        Phi = sp.csr_matrix((np.ones(keys.size), (e_of, k_of)), shape=(self.n, K))
+        vs, bs, gains = [], [], []
+        for lo, hi in self.pieces:
+            pin, net = self._piece(lo, hi)
+            w = self.w_by_net[net]
+            alone = pins[np.searchsorted(keys, _pair_key(net, col[pin], K))] == 1
+            local = pin - lo
+            L = np.bincount(local, weights=w * alone, minlength=hi - lo)
+            W = np.bincount(local, weights=w, minlength=hi - lo)
+            del pin, alone, local
+            Pm = sp.csr_matrix((w, net, self.ptr[lo:hi + 1] - self.ptr[lo]), shape=(hi - lo, self.n))
+            A = (Pm @ Phi).tocoo()
+            r, b, a = A.row.astype(_I64), A.col.astype(_I64), A.data
+            other = b != col[r + lo]
+            r, b, a = r[other], b[other], a[other]
+            v, b, gain = _best_per_column(r + lo, b, L[r] - W[r] + a)
+            vs.append(v)
+            bs.append(b)
+            gains.append(gain)
+        if not vs:
+            return np.zeros(0, dtype=_I64), np.zeros(0, dtype=_I64), np.zeros(0)
+        return np.concatenate(vs), np.concatenate(bs), np.concatenate(gains)
 
 
-def _cost(nets: _Nets, col: np.ndarray, K: int) -> float:
-    """Connectivity - 1 of the traffic hypergraph = inter-cluster spikes."""
-    key = nets.net * K
-    key += col[nets.pin]
-    key = np.unique(key)
-    u = key // K
-    # each net contributes w * (number of clusters spanned - 1)
-    return float(nets.w_by_net[u].sum() - nets.w_total)
+def _best_per_column(v: np.ndarray, b: np.ndarray, gain: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The highest-gain (v, b, gain) of each column v (ties: lower cluster index), sorted by v."""
+    o = np.lexsort((b, -gain, v))
+    v, b, gain = v[o], b[o], gain[o]
+    first = np.ones(v.size, dtype=bool)
+    first[1:] = v[1:] != v[:-1]
+    return v[first], b[first], gain[first]
 
 
 def _refine(conn: Connectivity, clustering: Clustering, R: int, C: int, rounds: int,
@@ -668,12 +842,13 @@ def _refine(conn: Connectivity, clustering: Clustering, R: int, C: int, rounds: 
 
     Each round computes, for every column v and every cluster b adjacent through its nets, the exact
     single-move gain gain(v, b) = sum over nets e of v of w_e ([phi(e, c(v)) = 1] - [phi(e, b) = 0])
-    (phi = pins of e per cluster) with two sparse products; takes each column's best target; admits
-    moves into clusters with free columns and free rows (conservatively: the new rows of all moves
-    into a cluster are added up, departures not counted), and pairs up columns of full clusters that
-    want each other's cluster as swaps. Moves are applied together, so their true effect is
-    re-measured; a round that does not lower the cost is retried with the better half of its moves,
+    (phi = pins of e per cluster) with sparse products (`_Nets.best_moves`); takes each column's best
+    target; admits moves into clusters with free columns and free rows (conservatively: the new rows
+    of all moves into a cluster are added up, departures not counted), and pairs up columns of full
+    clusters that want each other's cluster as swaps. Moves are applied together, so their true effect
+    is re-measured; a round that does not lower the cost is retried with the better half of its moves,
     and refinement stops when nothing helps. Limits hold after every round by construction.
+    Memory: the nets (one int32 per pin) and piece-sized temporaries, besides the distinct pairs.
     """
     K = clustering.n_clusters
     if K <= 1:
@@ -681,63 +856,19 @@ def _refine(conn: Connectivity, clustering: Clustering, R: int, C: int, rounds: 
     nets = _Nets(conn)
     if nets.net.size == 0:
         return clustering
-    n = conn.n
-    w_by_net = np.zeros(n)
-    w_by_net[nets.net] = nets.w
-    nets.w_by_net = w_by_net
-    nets.w_total = float(w_by_net.sum())
+    n = max(conn.n, 1)
     col = clustering.column_of.copy()
-    cost = _cost(nets, col, K)
-    indptr, indices = conn.inputs()
-    fan = np.diff(indptr)
-    Pm = sp.csr_matrix((nets.w, (nets.pin, nets.net)), shape=(n, n))  # neuron x net, weight w_e
-    W = np.bincount(nets.pin, weights=nets.w, minlength=n)
+    cost = nets.cost(col, K)
     for rnd in range(rounds):
-        # phi(e, k) > 0 as a net x cluster matrix, and phi at every pin
-        key = nets.net * K
-        key += col[nets.pin]
-        key, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
-        inv = inv.reshape(-1)
-        e_of, k_of = np.divmod(key, K)
-        Phi = sp.csr_matrix((np.ones(key.size), (e_of, k_of)), shape=(n, K))
-        L = np.bincount(nets.pin, weights=nets.w * (cnt[inv] == 1), minlength=n)
-        A = (Pm @ Phi).tocoo()
-        v, b, a = A.row.astype(_I64), A.col.astype(_I64), A.data
-        other = b != col[v]
-        v, b, a = v[other], b[other], a[other]
-        gain = L[v] - W[v] + a
-        # best target per column (ties: lower cluster index)
-        o = np.lexsort((b, -gain, v))
-        v, b, gain = v[o], b[o], gain[o]
-        first = np.ones(v.size, dtype=bool)
-        first[1:] = v[1:] != v[:-1]
-        v, b, gain = v[first], b[first], gain[first]
+        v, b, gain = nets.best_moves(col, K)
         if v.size == 0:
             break
         src = col[v]
-        # new rows each column would bring into its target (inputs not yet rows there)
-        rkey = nets.pre * K
-        rkey += col[nets.post]
-        rkey = np.unique(rkey)
-        lens = fan[v]
-        # q = (target cluster) + K * (input neuron) for every input of every candidate column; built in
-        # place so that only two synapse-sized temporaries live at once (this is the memory peak)
-        pos = np.repeat(indptr[v], lens)
-        pos += _ragged_arange(lens)
-        q = indices[pos]
-        del pos
-        q *= K
-        q += np.repeat(b, lens)
-        found = np.searchsorted(rkey, q)
-        np.minimum(found, rkey.size - 1, out=found)
-        miss = rkey[found] != q
-        del found, q
-        csum = np.zeros(miss.size + 1, _I64)
-        np.cumsum(miss, out=csum[1:])
-        ends = np.cumsum(lens)
-        newr = csum[ends] - csum[ends - lens]  # misses per candidate column (empty groups give 0)
-        del csum, miss
-        nrows, ncols = Clustering(K, col).sizes(conn)
+        rows = _row_keys(conn, col)
+        newr = _new_rows(conn, v, b, rows)  # new rows each column would bring into its target
+        nrows = np.bincount(rows // n, minlength=K)
+        del rows
+        ncols = np.bincount(col[col >= 0], minlength=K).astype(_I64)
         fits_rows = nrows[b] + newr <= R
         moves = _admit_moves(v, b, gain, newr, nrows, ncols, R, C, K)
         swaps = _pair_swaps(v, src, b, gain, fits_rows, ncols, C)
@@ -751,7 +882,7 @@ def _refine(conn: Connectivity, clustering: Clustering, R: int, C: int, rounds: 
             if not _limits_ok(conn, trial, K, R, C):
                 chosen = chosen[np.argsort(-gain[chosen], kind="stable")][: chosen.size // 2]
                 continue
-            c2 = _cost(nets, trial, K)
+            c2 = nets.cost(trial, K)
             if c2 < cost - 1e-9:
                 improved = c2 < cost * (1 - 1e-3)
                 col, cost = trial, c2
@@ -760,6 +891,43 @@ def _refine(conn: Connectivity, clustering: Clustering, R: int, C: int, rounds: 
         if not improved:
             break
     return Clustering(K, col)
+
+
+def _new_rows(conn: Connectivity, v: np.ndarray, b: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For each column v[i]: its inputs that are not yet rows of cluster b[i] (`rows`: `_row_keys`).
+
+    Goes by pieces of about _CHUNK inputs: one entry per input of every candidate column would
+    otherwise be the largest temporary of a round.
+    """
+    indptr, indices = conn.inputs()
+    n = max(conn.n, 1)
+    lens = indptr[v + 1] - indptr[v]
+    out = np.zeros(v.size, dtype=_I64)
+    for lo, hi in _pieces(lens):
+        ln = lens[lo:hi]
+        at = np.repeat(indptr[v[lo:hi]], ln)
+        at += _ragged_arange(ln)
+        q = _pair_key(np.repeat(b[lo:hi], ln), indices[at], n)  # (target cluster, input) as in `rows`
+        del at
+        out[lo:hi] = _group_counts(~_isin_sorted(q, rows), ln)
+    return out
+
+
+def _isin_sorted(q: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """np.isin(q, keys) for sorted `keys`, by binary search."""
+    if keys.size == 0:
+        return np.zeros(q.size, dtype=bool)
+    found = np.searchsorted(keys, q)
+    np.minimum(found, keys.size - 1, out=found)
+    return keys[found] == q
+
+
+def _group_counts(flags: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """The number of True `flags` in each run of lens[i] consecutive flags (empty runs give 0)."""
+    csum = np.zeros(flags.size + 1, _I64)
+    np.cumsum(flags, out=csum[1:])
+    ends = np.cumsum(lens)
+    return csum[ends] - csum[ends - lens]
 
 
 def _ragged_arange(lens: np.ndarray) -> np.ndarray:
@@ -829,9 +997,7 @@ def _limits_ok(conn: Connectivity, col: np.ndarray, K: int, R: int, C: int) -> b
     ncols = np.bincount(col[col >= 0], minlength=K)
     if ncols.max(initial=0) > C or np.any(ncols == 0):
         return False
-    post, pre = conn.distinct_pairs()
-    k = col[post]
-    nrows = np.bincount(np.unique(k * max(conn.n, 1) + pre) // max(conn.n, 1), minlength=K)
+    nrows = np.bincount(_row_keys(conn, col) // max(conn.n, 1), minlength=K)
     return bool(nrows.max(initial=0) <= R)
 
 
