@@ -616,6 +616,12 @@ class DenseArrayAttr(Attribute):
         return len(self.data)
 
 
+def _is_splat(flat: np.ndarray) -> bool:
+    """All elements bit-identical: compared as bytes, so 0.0 and -0.0 (or two NaNs) are told apart."""
+    rows = np.ascontiguousarray(flat).view(np.uint8).reshape(flat.size, -1)
+    return bool(np.all(rows == rows[0]))
+
+
 class DenseElementsAttr(Attribute):
     """`dense<...> : tensor<...>`: small constant tensors written inline; big ones belong in resources."""
 
@@ -641,7 +647,7 @@ class DenseElementsAttr(Attribute):
         arr = self.data
         t = self.type.element_type
         flat = arr.reshape(-1)
-        if flat.size > 1 and bool(np.all(flat == flat[0])):
+        if flat.size > 1 and _is_splat(flat):
             body = _format_element(flat[0].item(), t)
         elif flat.size > self.INLINE_LIMIT:
             body = '"0x' + np.ascontiguousarray(arr).tobytes().hex().upper() + '"'
