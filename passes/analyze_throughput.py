@@ -120,6 +120,8 @@ class AnalyzeThroughput(Pass):
             else:
                 blamed = actors[e.actors[0]] if e.actors else graph
             raise PassFailure(f"@{graph.sym_name}: {e}", blamed.loc) from None
+        except ValueError as e:  # a mapping the target cannot hold (e.g. capacities over a tile's buffers)
+            raise PassFailure(f"@{graph.sym_name}: {e}", graph.loc) from None
         elapsed = time.perf_counter() - t0
         cycle = [actors[k] for k in result.critical_actors]
         bounded = result.period > 0

@@ -9,6 +9,13 @@ graph (after `--bind`, and `--schedule` if given) the buffers are the input buff
 destination tiles, explored on the bound model with its communication actors and static orders,
 and output buffers are left unbounded. The chosen capacities are written on the channels and
 the graph gets `buffer_size` (their sum); the whole front goes to the report and the plot.
+
+On a bound graph the choice must also fit the target: the capacities x token sizes of the
+channels crossing into a tile may not exceed its `input_buffer` (spikes). The front is that of the
+total; its points are marked `fits_tiles` in the report and the choice is the best point that fits
+(a warning says when a larger point would reach more). The front minimises the total, not the
+largest tile, so a distribution off the front could fit where no front point does: the error then
+says what the smallest runnable buffers need on which tile.
 """
 
 from __future__ import annotations
@@ -30,15 +37,35 @@ from snnir.passes import hardware
 from snnir.passes.analyze_throughput import sdf_graph_of
 
 
-def _bound_model(graph: sdf.GraphOp, g: SDFGraph) -> tuple[SDFGraph, np.ndarray, np.ndarray]:
-    """The bound model without buffers, which of its channels get one, and their original channels."""
+@dataclass(frozen=True)
+class _TileBuffers:
+    """What a distribution of a bound graph may use: each tile's input buffer (spikes)."""
+
+    tile: np.ndarray  # int64 [C]: the destination tile of each original channel crossing tiles, -1 otherwise
+    token_size: np.ndarray  # int64 [C]: spikes per token of each original channel
+    limit: int | None  # the target's input buffer per tile (None: no limit)
+
+    def usage(self, caps: np.ndarray, tiles: int) -> np.ndarray:
+        """Spikes of input buffer each tile needs for capacities `caps` [C] (-1: unbuffered)."""
+        sel = (self.tile >= 0) & (caps >= 0)
+        return np.bincount(self.tile[sel], weights=(caps[sel] * self.token_size[sel]).astype(np.float64),
+                           minlength=tiles).astype(np.int64)
+
+
+def _bound_model(graph: sdf.GraphOp, g: SDFGraph) -> tuple[SDFGraph, np.ndarray, np.ndarray, _TileBuffers]:
+    """The bound model without buffers, which of its channels get one, their original channels,
+    and the tiles' input-buffer limits the chosen distribution must respect."""
     platform = mapping.Platform.from_target(hardware.graph_target(graph))
     m = hardware.graph_mapping(graph, platform.tiles)
     bare = mapping.Mapping(tile=m.tile, token_size=m.token_size, orders=m.orders)
     model, mm = mapping.resource_graph(g, platform, bare)
     kind = mm.channel_kind
     buffered = ((kind == mapping.DATA) & (model.src != model.dst)) | (kind == mapping.DELIVER)
-    return model, buffered, mm.channel_origin
+    cross = m.tile[g.src] != m.tile[g.dst]
+    size = m.token_size if m.token_size is not None else np.ones(g.channels, np.int64)
+    limits = _TileBuffers(np.where(cross, m.tile[g.dst], -1).astype(np.int64), np.asarray(size, np.int64),
+                          platform.input_buffer)
+    return model, buffered, mm.channel_origin, limits
 
 
 def plot_front(front: list[dict[str, Any]], path: str, title: str) -> None:
@@ -106,11 +133,24 @@ class BufferSize(Pass):
                 plot_front(reports[0]["front"], self.plot, f"buffer / throughput trade-off of @{graphs[0].sym_name}")
         write_outputs(self.report, self.plot, reports, module.loc, plot)
 
+    @staticmethod
+    def _tile_usage(p: buffers.ParetoPoint, origin: np.ndarray, limits: _TileBuffers, n: int) -> np.ndarray:
+        """Input-buffer spikes per tile of Pareto point `p`, mapped back to the original channels."""
+        caps = np.full(n, -1, np.int64)
+        picked = np.flatnonzero(p.capacities >= 0)
+        caps[origin[picked]] = p.capacities[picked]  # as written on the channels below
+        return limits.usage(caps, int(limits.tile.max(initial=-1)) + 1)
+
+    def _fits(self, graph: sdf.GraphOp, p: buffers.ParetoPoint, origin: np.ndarray, limits: _TileBuffers,
+              n: int) -> bool:
+        return bool((self._tile_usage(p, origin, limits, n) <= limits.limit).all())
+
     def _size(self, graph: sdf.GraphOp, required: Fraction | None, ctx: PassContext) -> dict[str, Any]:
         g, actors, channels = sdf_graph_of(graph)
         bound = hardware.is_bound(graph)
+        limits = None
         if bound:
-            model, buffered, origin = _bound_model(graph, g)
+            model, buffered, origin, limits = _bound_model(graph, g)
         else:
             model, buffered, origin = g, g.src != g.dst, np.arange(g.channels)
         try:
@@ -124,7 +164,28 @@ class BufferSize(Pass):
         if required is not None and required > found.maximum:
             raise PassFailure(f"@{graph.sym_name}: throughput {required} is unreachable: with unbounded buffers the "
                               f"graph reaches at most {hardware.rate_text(found.maximum)}", graph.loc)
-        chosen = front[-1] if required is None else next((p for p in front if p.throughput >= required), None)
+        fits = [True] * len(front)
+        if limits is not None and limits.limit is not None:
+            fits = [self._fits(graph, p, origin, limits, g.channels) for p in front]
+            if not any(fits):
+                need = self._tile_usage(p := front[0], origin, limits, g.channels)
+                t = int(np.argmax(need))
+                raise PassFailure(f"@{graph.sym_name}: even the smallest buffers that let the graph run "
+                                  f"({int(p.size)} tokens) need {int(need[t])} spikes of input buffer on tile {t}, but "
+                                  f"a tile of target @{hardware.graph_target(graph).name} holds {limits.limit}: use fewer spikes per "
+                                  "token, more tiles or a target with larger buffers", graph.loc)
+        feasible = [p for p, ok in zip(front, fits) if ok]
+        chosen = (feasible[-1] if required is None
+                  else next((p for p in feasible if p.throughput >= required), None))
+        if chosen is None and feasible and required is not None and any(p.throughput >= required for p in front):
+            best = feasible[-1]
+            raise PassFailure(f"@{graph.sym_name}: throughput {required} needs buffers larger than the tiles' input "
+                              f"buffers ({limits.limit} spikes each); the best that fits is "  # type: ignore[union-attr]
+                              f"{hardware.rate_text(best.throughput)} with {int(best.size)} tokens", graph.loc)
+        if required is None and feasible and feasible[-1] is not front[-1]:
+            ctx.warning(f"@{graph.sym_name}: the largest buffers that fit the tiles' input buffers "
+                        f"({limits.limit} spikes each) reach {hardware.rate_text(feasible[-1].throughput)}; "  # type: ignore[union-attr]
+                        f"{hardware.rate_text(front[-1].throughput)} needs more", graph.loc)
         if chosen is None:
             raise PassFailure(f"@{graph.sym_name}: throughput {required} needs more than max-size {self.max_size} "
                               f"tokens of buffer (the best up to it is {hardware.rate_text(front[-1].throughput)})",
@@ -146,6 +207,7 @@ class BufferSize(Pass):
         return {
             "graph": graph.sym_name,
             "bound": bound,
+            "tile_input_buffer": None if limits is None else limits.limit,
             "required": hardware.rate_text(required) if required is not None else None,
             "chosen": {"size": int(chosen.size), "throughput": float(chosen.throughput),
                        "throughput_exact": hardware.rate_text(chosen.throughput)},
@@ -153,8 +215,9 @@ class BufferSize(Pass):
             "complete": bool(found.complete),
             "distributions": int(found.distributions),
             "front": [{"size": int(p.size), "throughput": float(p.throughput),
+                       **({"fits_tiles": ok} if limits is not None else {}),
                        "throughput_exact": hardware.rate_text(p.throughput),
                        "period_exact": hardware.rate_text(1 / Fraction(p.throughput)) if isinstance(
                            p.throughput, (Fraction, int)) else repr(1 / float(p.throughput))}
-                      for p in front],
+                      for p, ok in zip(front, fits)],
         }
