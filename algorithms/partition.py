@@ -52,6 +52,8 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from snnir.algorithms.arrays import unique
+
 __all__ = [
     "Clustering",
     "Connectivity",
@@ -95,8 +97,8 @@ def _unique_of_pieces(pieces: Iterable[np.ndarray]) -> np.ndarray:
     Only the distinct keys of each piece are kept, so memory stays piece-sized when distinct keys
     are few (the rows of each cluster, the clusters of each net); short sorts are faster too.
     """
-    parts = [np.unique(p) for p in pieces]
-    return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=_I64)
+    parts = [unique(p) for p in pieces]
+    return unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=_I64)
 
 
 def _ranges(total: int) -> Iterator[tuple[int, int]]:
@@ -662,7 +664,7 @@ def _flow_order(conn: Connectivity, tight: bool = True) -> np.ndarray:
     O(S log S) vectorised.
     """
     ids = np.flatnonzero(conn.postsynaptic)
-    layers = np.unique(conn.layer[ids]).tolist()
+    layers = unique(conn.layer[ids]).tolist()
     pos = _flow_forward(conn, layers, tight)
     pos = _flow_backward(conn, layers, pos, tight)
     return ids[np.lexsort((ids, pos[ids]))]

@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from snnir.algorithms.arrays import unique
 from snnir.algorithms.decompose import (
     SHAPES,
     Decomposition,
@@ -232,7 +233,7 @@ def _rewrite(network: snn.NetworkOp, pop: Any, ks: list[int], proj_ops: list[Any
     # spike counts: only when every population feeding the relays has them
     moved = dec.unit >= 0
     layer = np.searchsorted(offsets, pre_global[moved], side="right") - 1
-    feeding = np.unique(layer)
+    feeding = unique(layer)
     if feeding.size and all(counts[int(i)] is not None for i in feeding):
         spikes = np.zeros(int(offsets[-1]), np.int64)
         for i in feeding.tolist():
