@@ -95,11 +95,12 @@ from collections.abc import Mapping as TypingMapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse import csgraph
+from snnir.algorithms.arrays import unique
 from snnir.algorithms import sdf
 from snnir.algorithms.sdf import (
     Deadlock,
@@ -115,6 +116,7 @@ __all__ = [
     "HSDF",
     "Admission",
     "BoundThroughput",
+    "DesignBinding",
     "Mapping",
     "ModelMap",
     "Platform",
@@ -124,8 +126,10 @@ __all__ = [
     "bind",
     "binding_from_mapping",
     "bound_throughput",
+    "design_binding",
     "hsdf_expansion",
     "list_schedule",
+    "order_binding",
     "record_order",
     "refine",
     "refine_binding",
@@ -671,7 +675,7 @@ def _build(g: SDFGraph, platform: Platform, m: _Checked,
         exec_parts.append(np.full(k, platform.tdma_wait, dtype=_F64))
     exec_time = _as_exec(np.concatenate(exec_parts), g.exec_time.dtype.kind == "i" or _integral(g))
     names = g.names + _resource_names(g, x, "comm") + (_resource_names(g, x, "wait") if tdma else ())
-    model = SDFGraph(names, exec_time, cols[0], cols[1], cols[2], cols[3], cols[4])
+    model = SDFGraph.trusted(names, exec_time, cols[0], cols[1], cols[2], cols[3], cols[4])  # valid by construction
     n_res = 2 * k if tdma else k
     kind = np.concatenate([np.zeros(a_n, np.int8), np.full(k, COMM, np.int8)] +
                           ([np.full(k, WAIT, np.int8)] if tdma else []))
@@ -724,9 +728,9 @@ def _add_orders(model: SDFGraph, mm: ModelMap, orders: tuple[np.ndarray, ...], b
     tile_of = np.repeat(np.arange(len(orders), dtype=_I64), lengths)
     s, d = node, node[nxt]
     ones = np.ones(flat.size, dtype=_I64)
-    new = SDFGraph(model.names, model.exec_time, np.concatenate([model.src, s]), np.concatenate([model.dst, d]),
-                   np.concatenate([model.production, ones]), np.concatenate([model.consumption, ones]),
-                   np.concatenate([model.tokens, tokens]))
+    new = SDFGraph.trusted(model.names, model.exec_time, np.concatenate([model.src, s]),
+                           np.concatenate([model.dst, d]), np.concatenate([model.production, ones]),
+                           np.concatenate([model.consumption, ones]), np.concatenate([model.tokens, tokens]))
     mm = ModelMap(mm.original, mm.names, new.src, new.dst, mm.actor_kind, mm.actor_origin, mm.actor_firing, mm.tile,
                   np.concatenate([mm.channel_kind, np.full(flat.size, ORDER, np.int8)]),
                   np.concatenate([mm.channel_origin, tile_of]))
@@ -841,7 +845,7 @@ def _max_cycle_ratio(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarra
         if better.any():
             eta = cw / ct
             key = np.where(better, eta[d], -np.inf)
-            nodes = np.unique(s[better])
+            nodes = unique(s[better])
             policy[nodes] = _segment_first_max(start, key, nodes)
             continue
         # type 2: larger bias at the same ratio (eta is constant on each component now)
@@ -911,7 +915,103 @@ def _zero_token_finish(g: SDFGraph) -> tuple[np.ndarray, bool]:
     return finish, reached == a_n
 
 
-def _fast_throughput(model: SDFGraph) -> Throughput | None:
+def _doubling_rounds(parent: np.ndarray) -> int | None:
+    """Pointer-doubling rounds until every node's jump reaches a root (parent[r] == r) of the
+    forest `parent`; None when some node never does (its parent pointers hold a cycle)."""
+    jump = parent
+    for k in range(max(1, int(parent.size).bit_length()) + 1):
+        nxt = jump[jump]
+        if np.array_equal(nxt, jump):
+            return k
+        jump = nxt
+    return None
+
+
+def _certified_throughput(h: SDFGraph, cycle_channels: np.ndarray, cycle_ptr: np.ndarray,
+                          repairs: int = 8) -> Throughput | None:
+    """The throughput of the normalised homogeneous model `h` when the largest ratio among its
+    self-loops and the given cycles (`cycle_channels[cycle_ptr[k]:cycle_ptr[k+1]]`, each a cycle
+    in order: the tiles' static orders) provably is its maximum cycle ratio; else None.
+
+    Proof by potentials: if pi[v] - pi[u] >= e[u] - lam * t for every channel u -> v (t its
+    tokens), summing around any cycle gives lam >= its ratio, and the candidate cycle attains lam.
+    The potentials start as the longest zero-token paths, which satisfy every zero-token channel
+    with equality when those channels form a forest (each actor with at most one zero-token input:
+    static-order chains with their send channels, the resource model of an application whose data
+    channels all carry initial tokens); channels with tokens that are violated raise their head,
+    and the raise is carried down its forest, at most `repairs` times. None (the caller runs the
+    general analysis) for non-integer execution times, zero-token inputs that do not form a
+    forest, a zero-token cycle (a deadlock, reported by the general path), or when the repairs do
+    not settle (lam below the maximum, or slow convergence). Cost: O((N + C) x (repairs + log N))
+    vectorised, against tens of policy iterations for the general analysis; exact integer
+    arithmetic throughout. The latency is the longest zero-token path's finish, as in
+    `_zero_token_finish`.
+    """
+    n = h.actors
+    e = h.exec_time
+    if e.dtype.kind != "i" or n == 0:
+        return None
+    src, dst, tau = h.src, h.dst, h.tokens
+    loops = np.flatnonzero(src == dst)
+    num = np.concatenate([e[src[loops]], np.add.reduceat(e[src[cycle_channels]], cycle_ptr[:-1])
+                          if cycle_channels.size else np.zeros(0, _I64)])
+    den = np.concatenate([tau[loops], np.add.reduceat(tau[cycle_channels], cycle_ptr[:-1])
+                          if cycle_channels.size else np.zeros(0, _I64)])
+    if num.size == 0 or (den <= 0).any():
+        return None
+    best = int(np.argmax(num / den))
+    lam = Fraction(int(num[best]), int(den[best]))
+    p, q = lam.numerator, lam.denominator
+    if float(e.sum()) * q + float(p) * float(tau.max(initial=0)) * 4 >= 2.0**62:
+        return None
+    w = e * q
+    zero = np.flatnonzero(tau == 0)
+    zd = dst[zero]
+    if zd.size and np.bincount(zd, minlength=n).max() > 1:
+        return None
+    parent = np.arange(n, dtype=_I64)
+    parent[zd] = src[zero]
+    rounds = _doubling_rounds(parent)
+    if rounds is None:
+        return None
+    root = parent == np.arange(n, dtype=_I64)
+    step = np.where(root, 0, w[parent])
+    start, jump = step, parent
+    for _ in range(rounds):  # longest zero-token path into each node: the sum of its ancestors' times
+        start = start + start[jump]  # roots hold 0 and point to themselves
+        jump = jump[jump]
+    pos = np.flatnonzero(tau > 0)
+    ps, pd, pw, pt = src[pos], dst[pos], w[src[pos]], tau[pos] * p
+    raise_ = np.zeros(n, dtype=_I64)
+    for attempt in range(repairs + 1):
+        pi = start + raise_
+        need = pi[ps] + pw - pt
+        bad = need > pi[pd]
+        if not bad.any():
+            break
+        if attempt == repairs:
+            return None
+        direct = raise_.copy()
+        np.maximum.at(direct, pd[bad], need[bad] - start[pd[bad]])
+        acc, jump = direct, parent
+        # carry each raise down the forest: the largest over the node and its ancestors, depth + 1
+        # values, one more doubling than the depth's edges take
+        for _ in range(rounds + 1):
+            acc = np.maximum(acc, acc[jump])
+            jump = jump[jump]
+        raise_ = acc
+    latency = Fraction(int((start + w).max()), q)
+    if best < loops.size:
+        ch = loops[best:best + 1]
+    else:
+        k = best - loops.size
+        ch = cycle_channels[cycle_ptr[k]:cycle_ptr[k + 1]]
+    rate = math.inf if lam == 0 else 1 / lam
+    return Throughput(lam, rate, np.ones(n, dtype=_I64), tuple(src[ch].tolist()), tuple(ch.tolist()), latency,
+                      int(tau.sum()))
+
+
+def _fast_throughput(model: SDFGraph, cycles: tuple[np.ndarray, np.ndarray] | None = None) -> Throughput | None:
     """`sdf.throughput(model)` for a homogeneous model (every channel (k, k, multiple of k), so q
     is all 1), by the cycle ratio on the graph; None when the model is not homogeneous.
 
@@ -923,6 +1023,14 @@ def _fast_throughput(model: SDFGraph) -> Throughput | None:
         return None
     h = sdf.normalised(model)
     q = np.ones(model.actors, dtype=_I64)
+    if cycles is not None and model.actors:
+        # every actor with a self-loop: nothing is unbounded, so a certified period is the answer
+        looped = np.zeros(model.actors, dtype=bool)
+        looped[h.src[h.src == h.dst]] = True
+        if looped.all():
+            res = _certified_throughput(h, *cycles)
+            if res is not None:
+                return res
     # Deadlock: the Kahn levels of the latency computation below already decide it (same test as
     # check_deadlock's homogeneous fast path); check_deadlock runs only to raise its named error.
     finish, acyclic = _zero_token_finish(h) if model.actors else (np.zeros(0), True)
@@ -1001,6 +1109,16 @@ def _named_error(model: SDFGraph, mm: ModelMap, semantics: sdf.Semantics, err: S
     return _map_error(err, mm)
 
 
+def _order_cycles(mm: ModelMap) -> tuple[np.ndarray, np.ndarray]:
+    """The static-order cycle of every tile as (channels, offsets): `_add_orders` appends each
+    tile's sequencing edges in turn, in order, the last one closing the cycle."""
+    ch = np.flatnonzero(mm.channel_kind == ORDER)
+    tiles = mm.channel_origin[ch]
+    bounds = np.flatnonzero(np.diff(tiles)) + 1
+    ptr = np.concatenate([[0], bounds, [ch.size]]).astype(_I64) if ch.size else np.zeros(1, _I64)
+    return ch, ptr
+
+
 def bound_throughput(g: SDFGraph, platform: Platform, mapping: Mapping, semantics: sdf.Semantics = "self-timed",
                      *, comm_unit: CommUnit = "packet",
                      engine: Literal["auto", "sdf"] = "auto") -> BoundThroughput:
@@ -1022,7 +1140,7 @@ def bound_throughput(g: SDFGraph, platform: Platform, mapping: Mapping, semantic
     try:
         res = None
         if engine == "auto" and semantics == "self-timed":
-            res = _fast_throughput(model)
+            res = _fast_throughput(model, _order_cycles(mm))
         if res is None:
             res = sdf.throughput(model, semantics)
     except SDFError as err:
@@ -1124,7 +1242,7 @@ def actor_criticality(g: SDFGraph, q: np.ndarray | None = None, *, refine: int =
         internal = rest[lab2[g.src[rest]] == lab2[g.dst[rest]]]
         has_cycle = np.zeros(actors.size, dtype=bool)
         has_cycle[lab2[g.src[internal]]] = True
-        for comp in np.unique(lab2[actors]).tolist():
+        for comp in unique(lab2[actors]).tolist():
             members = actors[lab2[actors] == comp]
             if not has_cycle[comp] or fixed[members].all():
                 continue
@@ -1171,7 +1289,7 @@ def bind(g: SDFGraph, platform: Platform, *, load_weight: float = 1.0, comm_weig
     """
     q = sdf.repetition_vector(g)
     a_n = g.actors
-    avail = np.arange(platform.tiles, dtype=_I64) if tiles_available is None else np.unique(
+    avail = np.arange(platform.tiles, dtype=_I64) if tiles_available is None else unique(
         np.asarray(tiles_available, dtype=_I64))
     if avail.size == 0 or avail.min() < 0 or avail.max() >= platform.tiles:
         raise ValueError(f"tiles_available must name some of the tiles 0..{platform.tiles - 1}, got "
@@ -1519,7 +1637,7 @@ def _critical_set(res: BoundThroughput, tile: np.ndarray) -> np.ndarray:
         tiles = mm.channel_origin[chans[mm.channel_kind[chans] == ORDER]]
         if tiles.size:
             parts.append(np.flatnonzero(np.isin(tile, tiles)))
-    return np.unique(np.concatenate(parts)).astype(_I64)
+    return unique(np.concatenate(parts)).astype(_I64)
 
 
 MOVE, SWAP, GROUP, MERGE = range(4)
@@ -1620,7 +1738,7 @@ class _Neighbourhood:
         used = np.bincount(tile, minlength=self.t_n)
         crit_load = np.bincount(tile[crit], weights=w[crit], minlength=self.t_n)
         crit_count = np.bincount(tile[crit], minlength=self.t_n)
-        x = np.repeat(np.unique(tile[crit]), self.avail.size)
+        x = np.repeat(unique(tile[crit]), self.avail.size)
         y = np.tile(self.avail, x.size // max(self.avail.size, 1))
         keep = x != y
         x, y = x[keep], y[keep]
@@ -1756,7 +1874,7 @@ def refine(g: SDFGraph, platform: Platform, tile: np.ndarray, *, token_size: np.
     if isinstance(candidates, bool) or not isinstance(candidates, (int, np.integer)) or candidates < 1:
         raise ValueError(f"candidates must be a positive integer, got {candidates!r}")
     tile = _int_vector("tile", tile, g.actors).copy()
-    avail = np.arange(platform.tiles, dtype=_I64) if tiles_available is None else np.unique(
+    avail = np.arange(platform.tiles, dtype=_I64) if tiles_available is None else unique(
         np.asarray(list(tiles_available), dtype=_I64))
     if avail.size == 0 or avail.min() < 0 or avail.max() >= platform.tiles:
         raise ValueError(f"tiles_available must name some of the tiles 0..{platform.tiles - 1}, got "
@@ -1880,6 +1998,85 @@ def _least_loaded(seq: np.ndarray, load: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+def _split_order(g: SDFGraph, seq: np.ndarray, q: np.ndarray, free: np.ndarray,
+                 strategy: Literal["chunks", "least-loaded"]) -> np.ndarray:
+    """The tile of every actor when the actors, in the order `seq`, are split over the tiles `free`."""
+    load = g.exec_time.astype(_F64) * q
+    if strategy == "chunks":
+        slot = _chunks(seq, load, free.size)
+    elif strategy == "least-loaded":
+        slot = _least_loaded(seq, load, free.size)
+    else:
+        raise ValueError(f"unknown strategy {strategy!r}: expected 'chunks' or 'least-loaded'")
+    tile = np.empty(g.actors, dtype=_I64)
+    tile[seq] = free[slot]
+    return tile
+
+
+def order_binding(g: SDFGraph, order: np.ndarray, tiles: Sequence[int]) -> np.ndarray:
+    """The binding `admit` makes (strategy "chunks"): the actors, in the order of their first
+    appearance in `order` (from `record_order`), cut into len(tiles) contiguous runs of about
+    equal load e q, run i on tiles[i]. int64 [A]. O(A + len(order))."""
+    free = np.asarray(list(tiles), dtype=_I64).reshape(-1)
+    if free.size == 0:
+        raise ValueError("a binding needs at least one tile")
+    _, first = np.unique(np.asarray(order, dtype=_I64), return_index=True)
+    seq = np.asarray(order, dtype=_I64)[np.sort(first)]
+    if seq.size != g.actors:
+        raise ValueError(f"order lists {seq.size} of the {g.actors} actors")
+    return _split_order(g, seq, sdf.repetition_vector(g), free, "chunks")
+
+
+@dataclass(frozen=True, eq=False)
+class DesignBinding:
+    """The outcome of `design_binding`: the refinement of the better start, and both starts' periods."""
+
+    refinement: Refinement
+    start: str  # "greedy" or "order": the start the refinement began from
+    greedy_period: Fraction | float  # list-scheduled period of SDF3's greedy binding
+    order_period: Fraction | float | None  # that of the split of the self-timed order (None: not tried)
+    seconds: float
+
+    @property
+    def tile(self) -> np.ndarray:
+        return self.refinement.tile
+
+
+def design_binding(g: SDFGraph, platform: Platform, *, tiles_available: Sequence[int] | None = None,
+                   token_size: np.ndarray | None = None, rounds: int = 8,
+                   start: Literal["best", "greedy", "order"] = "best", order: np.ndarray | None = None,
+                   comm_unit: CommUnit = "packet", **refine_options: Any) -> DesignBinding:
+    """The design-time binding: a start, then `refine` rounds of improvement by throughput analysis.
+
+    Starts: "greedy" is SDF3's criticality-ordered least-cost binding (`bind`); "order" is the split
+    of a self-timed execution order into contiguous runs of equal load (`order_binding`, the
+    binding run-time admission makes; `order` defaults to `record_order(g)`); "best" (default)
+    evaluates both (list schedule + analysis) and refines the one of smaller period (ties:
+    greedy). Why both: the greedy heuristic weighs communication against load and may pile most
+    actors onto few tiles, which single-actor moves repair only slowly (LeNet-5 on 2 tiles: 2960
+    against 1808), while the split balances the load but ignores the interconnect; neither is
+    better on every graph, and one more evaluation is cheap at design time. So the design-time
+    flow is never worse than admission with the same order on the same tiles, before refinement
+    even starts. Raises what `bind`, `record_order` and `refine` raise.
+    """
+    t0 = time.perf_counter()
+    if start not in ("best", "greedy", "order"):
+        raise ValueError(f"unknown start {start!r}: expected 'best', 'greedy' or 'order'")
+    avail = list(range(platform.tiles)) if tiles_available is None else list(tiles_available)
+    size = None if token_size is None else _int_vector("token_size", token_size, g.channels)
+    starts: dict[str, np.ndarray] = {}
+    if start in ("best", "greedy"):
+        starts["greedy"] = bind(g, platform, tiles_available=avail, token_size=size)
+    if start in ("best", "order"):
+        starts["order"] = order_binding(g, record_order(g) if order is None else order, avail)
+    periods = {name: _evaluate(g, platform, tile, size, comm_unit)[1].period for name, tile in starts.items()}
+    chosen = min(periods, key=lambda name: (periods[name], name != "greedy"))
+    ref = refine(g, platform, starts[chosen], token_size=size, rounds=rounds, tiles_available=avail,
+                 comm_unit=comm_unit, **refine_options)
+    return DesignBinding(ref, chosen, periods.get("greedy", math.nan), periods.get("order"),
+                         time.perf_counter() - t0)
+
+
 def admit(g: SDFGraph, order: np.ndarray, platform: Platform, free_tiles: Sequence[int],
           required: Fraction | float | None = None, *, token_size: np.ndarray | None = None,
           strategy: Literal["chunks", "least-loaded"] = "chunks",
@@ -1907,7 +2104,7 @@ def admit(g: SDFGraph, order: np.ndarray, platform: Platform, free_tiles: Sequen
     free = np.asarray(free_tiles, dtype=_I64).reshape(-1)
     if free.size == 0:
         raise ValueError("admission needs at least one free tile")
-    if free.min() < 0 or free.max() >= platform.tiles or np.unique(free).size != free.size:
+    if free.min() < 0 or free.max() >= platform.tiles or unique(free).size != free.size:
         raise ValueError(f"free_tiles must be distinct tiles of 0..{platform.tiles - 1}, got {free.tolist()}")
     order = np.asarray(order)
     if order.ndim != 1 or (order.size and order.dtype.kind not in "iu"):
@@ -1929,15 +2126,7 @@ def admit(g: SDFGraph, order: np.ndarray, platform: Platform, free_tiles: Sequen
                              "time(s) per iteration")
         _, first = np.unique(order, return_index=True)
         seq = order[np.sort(first)]
-    load = g.exec_time.astype(_F64) * q
-    if strategy == "chunks":
-        slot = _chunks(seq, load, free.size)
-    elif strategy == "least-loaded":
-        slot = _least_loaded(seq, load, free.size)
-    else:
-        raise ValueError(f"unknown strategy {strategy!r}: expected 'chunks' or 'least-loaded'")
-    tile = np.empty(g.actors, dtype=_I64)
-    tile[seq] = free[slot]
+    tile = _split_order(g, seq, q, free, strategy)
     where = tile[order]
     key = where.astype(np.int16 if platform.tiles < 2**15 else _I64)
     perm = np.argsort(key, kind="stable")

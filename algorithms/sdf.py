@@ -130,6 +130,21 @@ class SDFGraph:
                 raise ValueError(f"{len(cn)} channel names for {c} channels")
             object.__setattr__(self, "channel_names", cn)
 
+    @classmethod
+    def trusted(cls, names: tuple[str, ...], exec_time: np.ndarray, src: np.ndarray, dst: np.ndarray,
+                production: np.ndarray, consumption: np.ndarray, tokens: np.ndarray,
+                channel_names: tuple[str, ...] | None = None) -> "SDFGraph":
+        """A graph from arrays already valid (int64 indices and rates in range, a tuple of str
+        names), without the O(A + C) checks: for graphs derived inside the library from a graph
+        that passed them (resource models, normalisation), where the checks cost as much as the
+        analysis of a small model."""
+        g = object.__new__(cls)
+        for name, value in (("names", names), ("exec_time", exec_time), ("src", src), ("dst", dst),
+                            ("production", production), ("consumption", consumption), ("tokens", tokens),
+                            ("channel_names", channel_names)):
+            object.__setattr__(g, name, value)
+        return g
+
     @property
     def actors(self) -> int:
         """Number of actors A."""
@@ -502,7 +517,8 @@ def normalised(g: SDFGraph) -> SDFGraph:
     d = _packet(g)
     if np.all(d == 1):
         return g
-    return replace(g, production=g.production // d, consumption=g.consumption // d, tokens=g.tokens // d)
+    return SDFGraph.trusted(g.names, g.exec_time, g.src, g.dst, g.production // d, g.consumption // d, g.tokens // d,
+                            g.channel_names)
 
 
 def homogeneous_channels(g: SDFGraph) -> np.ndarray:

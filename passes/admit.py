@@ -45,13 +45,12 @@ def free_tiles(target: Target, n: int) -> list[int]:
 
 def design_flow(g: Any, platform: mapping.Platform, tiles: list[int], size: np.ndarray, *,
                 refine: int = 8) -> tuple[Any, float]:
-    """The design-time flow on the given tiles, with its wall time: SDF3's greedy binding, `refine`
-    rounds of iterative improvement by throughput analysis (`mapping.refine_binding`), a list
-    schedule of the result and the analysis of the bound, scheduled graph."""
+    """The design-time flow on the given tiles, with its wall time: what `--bind --schedule
+    --analyze-throughput` run (`mapping.design_binding`: the better of SDF3's greedy binding and
+    the split of a self-timed order, then `refine` rounds of improvement by throughput analysis),
+    a list schedule of the result and the analysis of the bound, scheduled graph."""
     t0 = time.perf_counter()
-    tile = mapping.bind(g, platform, tiles_available=tiles, token_size=size)
-    if refine > 0:
-        tile = mapping.refine_binding(g, platform, tile, token_size=size, rounds=refine, tiles_available=tiles)
+    tile = mapping.design_binding(g, platform, tiles_available=tiles, token_size=size, rounds=refine).tile
     orders = mapping.list_schedule(g, platform, mapping.Mapping(tile=tile, token_size=size))
     result = mapping.bound_throughput(g, platform, mapping.Mapping(tile=tile, token_size=size, orders=orders))
     return result, time.perf_counter() - t0

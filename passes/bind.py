@@ -6,10 +6,13 @@
 The target (a bundled profile or a JSON file, docs/targets.md) is recorded in the module as an
 `hw.target`; the pass first checks that it can hold every cluster (rows, columns, synapse memory)
 and, once bound, every neuron's fan-out, naming the cluster or neuron and the limit. Binding:
-a user file `{"actor": tile, ...}`, all on tile 0 when `tiles=1`, else SDF3's criticality-ordered
-least-cost heuristic (`snnir.algorithms.mapping.bind`) followed by `refine` rounds of iterative
-improvement driven by the throughput of the bound, list-scheduled graph
-(`snnir.algorithms.mapping.refine_binding`; `refine=0` keeps the greedy binding).
+a user file `{"actor": tile, ...}`, all on tile 0 when `tiles=1`, else the design-time binding
+(`snnir.algorithms.mapping.design_binding`): a start, then `refine` rounds of iterative
+improvement driven by the throughput of the bound, list-scheduled graph (`refine=0` keeps the
+start). Starts: `start=greedy` is SDF3's criticality-ordered least-cost heuristic
+(`mapping.bind`), `start=order` splits a self-timed execution order into contiguous runs of equal
+load (the binding run-time admission makes), `start=best` (default) evaluates both and refines the
+better.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from snnir.algorithms.arrays import unique
 from snnir.algorithms import mapping
 from snnir.algorithms.sdf import SDFError
 from snnir.algorithms.target import Target
@@ -68,7 +72,7 @@ def check_fan_out(graph: sdf.GraphOp, target: Target, tile: np.ndarray) -> None:
     dest = column_tile[conn.post]
     own = column_tile[conn.pre]
     keep = (dest >= 0) & (dest != own) & conn.postsynaptic[conn.pre]  # inputs arrive from off-chip
-    pairs = np.unique(conn.pre[keep] * (target.tiles + 1) + dest[keep])
+    pairs = unique(conn.pre[keep] * (target.tiles + 1) + dest[keep])
     counts = np.bincount(pairs // (target.tiles + 1), minlength=conn.n)
     over = np.flatnonzero(counts > target.fan_out)
     if over.size:
@@ -97,16 +101,16 @@ def read_binding(path: str, names: list[str], tiles: int) -> np.ndarray:
         raise PassFailure(f"{e}", FileLineColLoc(path, 1, 1)) from None
 
 
-def refine_binding(graph: sdf.GraphOp, actors: list, g, platform: mapping.Platform, tile: np.ndarray, tiles: int,
-                   size: np.ndarray, rounds: int) -> np.ndarray:
-    """`mapping.refine_binding` of the heuristic binding on the first `tiles` tiles; an analysis
-    error names the graph and points at the first actor concerned."""
+def design_binding(graph: sdf.GraphOp, actors: list, g, platform: mapping.Platform, tiles: int, size: np.ndarray,
+                   rounds: int, start: str) -> np.ndarray:
+    """`mapping.design_binding` on the first `tiles` tiles; an analysis error names the graph and
+    points at the first actor concerned."""
     try:
-        return mapping.refine_binding(g, platform, tile, token_size=size, rounds=rounds,
-                                      tiles_available=range(tiles))
+        return mapping.design_binding(g, platform, tiles_available=range(tiles), token_size=size, rounds=rounds,
+                                      start=start).tile  # type: ignore[arg-type]
     except SDFError as e:
         blamed = actors[e.actors[0]] if e.actors else graph
-        raise PassFailure(f"@{graph.sym_name}: cannot refine the binding: {e}", blamed.loc) from None
+        raise PassFailure(f"@{graph.sym_name}: cannot bind: {e}", blamed.loc) from None
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,9 @@ class Bind(Pass):
     tiles: int = option(0, "use the first N tiles of the target (0: all)")
     binding: str = option("", "a JSON file {\"actor\": tile} giving the binding instead of the heuristic")
     refine: int = option(8, "rounds of design-time improvement of the heuristic binding by throughput analysis "
-                            "(moves and swaps of critical actors, each list-scheduled and analysed; 0: greedy only)")
+                            "(moves and swaps of critical actors, each list-scheduled and analysed; 0: the start only)")
+    start: str = option("best", "the binding refinement starts from: greedy (SDF3's least-cost heuristic), order "
+                                "(equal-load runs of a self-timed order) or best (the better of both)")
 
     def apply(self, module: Operation, ctx: PassContext) -> None:
         target = hardware.load(self.target, module.loc)
@@ -129,6 +135,8 @@ class Bind(Pass):
         if not 0 < tiles <= target.tiles:
             raise PassFailure(f"tiles must be between 1 and the target's {target.tiles}, got {self.tiles}",
                               module.loc)
+        if self.start not in ("best", "greedy", "order"):
+            raise PassFailure(f"start must be best, greedy or order, got '{self.start}'", module.loc)
         if self.refine < 0:
             raise PassFailure(f"refine must be >= 0 (rounds of improvement), got {self.refine}", module.loc)
         graphs = [op for op in module.regions[0].block.ops if isinstance(op, sdf.GraphOp)]
@@ -147,12 +155,10 @@ class Bind(Pass):
                 tile = np.zeros(len(actors), np.int64)
             else:
                 size = np.array([ch.token_size.value for ch in channels], dtype=np.int64)
-                tile = mapping.bind(g, platform, tiles_available=range(tiles), token_size=size)
-                if self.refine > 0:
-                    tile = refine_binding(graph, actors, g, platform, tile, tiles, size, self.refine)
+                tile = design_binding(graph, actors, g, platform, tiles, size, self.refine, self.start)
             check_fan_out(graph, target, tile)
             hardware.set_binding(graph, op, tile)
             for s in graph.schedules:  # a schedule of another binding no longer holds
                 s.erase()
-            ctx.bump("tiles", int(np.unique(tile).size))
+            ctx.bump("tiles", int(unique(tile).size))
             ctx.bump("crossing-channels", int(np.count_nonzero(tile[g.src] != tile[g.dst])))
