@@ -39,7 +39,31 @@ over the column's crosspoints and level = round(w / scale) (half to even), an in
 [-(2^(b-1) - 1), 2^(b-1) - 1], so |w - level * scale| <= scale / 2. For b = 1 (binary weights),
 level = sign(w) (0 only for a weight that is exactly 0) and scale = mean |w| over the column's
 non-zero crosspoints, the least-squares scale of a sign pattern. A column whose weights are all 0
-has scale 0. `weights` then holds the levels and `scale` the per-column scales; biases stay exact.
+has scale 0. `weights` then holds the levels and `scale` the per-column scales; biases stay exact
+unless the neuron parameters are fixed point too (below).
+
+Fixed-point neuron parameters (`state_bits = b`, `decay_bits = d`; each independently optional,
+float64 when absent). A population keeps, per parameter, one int32 mantissa per neuron and one
+integer exponent for the whole population: value = m * 2^e.
+
+- Voltage-domain parameters (`STATE_PARAMS`: r, v_leak, v_th, v_reset, w_in) and the per-column
+  biases are signed b-bit words (`to_fixed`): |m| <= 2^(b-1) - 1, e is the smallest integer for
+  which the largest |value| of the population fits, and m = round(value / 2^e), half to even, so
+  |value - m * 2^e| <= 2^(e-1). A parameter that is 0 for every neuron has m = 0 and e = 0.
+  Biases take one exponent per crossbar (`CrossbarConfig.bias_exponent`; `bias` then holds the
+  int32 mantissas).
+- Decays: the time constants tau, tau_syn and tau_mem enter the update only as the coefficient
+  k = dt / tau, which is stored instead, as an unsigned d-bit fraction (`to_decay`): m = round(k *
+  2^d), half to even, exponent -d, 1 <= m <= 2^d. The stored parameters are named `decay`,
+  `decay_syn` and `decay_mem` (`DECAY_PARAMS`): the coefficient, not the time constant. A
+  coefficient that rounds to 0 (tau >= 2^(d+1) dt: too slow a decay for d bits) or above 2^d (tau
+  shorter than dt) is a ConfigError naming the population, the parameter and the limit. m = 2^d
+  (k = 1) needs d + 1 bits: a decay mantissa is an int32 except for d >= 31, where 2^31 and 2^32
+  need int64 (files and IR hold mantissas as int32 whenever they fit, else int64).
+
+`NeuronTable.params` always holds the float64 values the hardware applies: the dequantised ones
+(m * 2^e; tau = dt / k) when fixed, and `NeuronTable.mantissa` / `.exponent` hold the fixed form
+(`fix_parameters` builds it; `build_config(..., state_bits=, decay_bits=)` calls it).
 
 Global ids are those of snnir.algorithms.partition: neurons are the populations in order, each
 flattened; synapses are the structurally present entries of the projection matrices (after merging
@@ -52,15 +76,22 @@ the dense crossbars (weights, presence and delays over the rows x columns used) 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+import math
+from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
+from snnir.algorithms.arrays import unique
 from snnir.algorithms.simulate import MODELS, SimNetwork
+from snnir.algorithms.target import DECAY_BITS_RANGE, STATE_BITS_RANGE
 
 __all__ = [
+    "DECAY_PARAMS",
+    "FIXED_NAMES",
+    "STATE_PARAMS",
     "ConfigError",
     "CrossbarConfig",
     "HwConfig",
@@ -69,13 +100,29 @@ __all__ = [
     "build_config",
     "check_network",
     "columns_of",
+    "fix_parameters",
+    "fixed_limit",
+    "from_decay",
+    "from_fixed",
     "quantise",
+    "to_decay",
+    "to_fixed",
 ]
 
 _I64 = np.int64
 PARAMS: tuple[str, ...] = tuple(dict.fromkeys(name for spec in MODELS.values() for name in spec))
 """Every neuron parameter of any model, in a fixed order (the columns of `NeuronTable.params`)."""
 RESETS = ("zero", "subtract")
+STATE_PARAMS: tuple[str, ...] = ("r", "v_leak", "v_th", "v_reset", "w_in")
+"""Voltage-domain parameters: signed `state_bits` words in fixed form."""
+DECAY_PARAMS: dict[str, str] = {"tau": "decay", "tau_syn": "decay_syn", "tau_mem": "decay_mem"}
+"""Time constant -> the name of its decay coefficient dt/tau, an unsigned `decay_bits` fraction in fixed form."""
+FIXED_NAMES: tuple[str, ...] = tuple(DECAY_PARAMS.get(p, p) for p in PARAMS)
+"""The names of every parameter in fixed form, in `PARAMS` order."""
+STATE_BITS = STATE_BITS_RANGE
+DECAY_BITS = DECAY_BITS_RANGE
+EXPONENT_LIMIT = 1200
+"""|exponent| of a fixed-point parameter: float64 values need at most about 1105 (2^-1074 at 32 bits)."""
 _MAX_DELAY = int(np.iinfo(np.int32).max)
 
 
@@ -101,7 +148,8 @@ class CrossbarConfig:
     scale: np.ndarray | None  # float64 [C]: weight = level * scale per column when quantised, None when not
     present: np.ndarray  # bool [R, C]: crosspoints holding a synapse (its weight may be 0)
     delays: np.ndarray  # int32 [R, C]: delay in steps of each crosspoint's synapse, 0 where none
-    bias: np.ndarray  # float64 [C]: constant current added to each column every step
+    bias: np.ndarray  # float64 [C]: constant current added to each column every step; int32 mantissas when fixed
+    bias_exponent: int | None = None  # bias = mantissa * 2^bias_exponent when fixed point (state_bits), None: float
 
     @property
     def rows(self) -> int:
@@ -120,6 +168,11 @@ class CrossbarConfig:
         """float64 [R, C]: the weights the crossbar applies (level * scale when quantised)."""
         w = self.weights.astype(np.float64)
         return w if self.scale is None else w * self.scale
+
+    def effective_bias(self) -> np.ndarray:
+        """float64 [C]: the bias the columns receive (mantissa * 2^exponent when fixed point)."""
+        b = np.asarray(self.bias, dtype=np.float64)
+        return b if self.bias_exponent is None else from_fixed(self.bias, self.bias_exponent)
 
 
 @dataclass(frozen=True, eq=False)
@@ -166,10 +219,39 @@ class NeuronTable:
     refractory: np.ndarray  # int64 [N]: steps
     rate: np.ndarray  # float64 [N]: Poisson rate of input neurons (NaN: none given, or not an input)
     spikes: tuple[np.ndarray | None, ...]  # per population: an input's recorded spike train
+    # fixed form (module docstring), keyed by `FIXED_NAMES` entries; empty when every parameter is float
+    mantissa: Mapping[str, np.ndarray] = field(default_factory=dict)  # int64 [N], 0 where the model lacks it
+    exponent: Mapping[str, np.ndarray] = field(default_factory=dict)  # int64 [P], 0 where the model lacks it
 
     @property
     def n(self) -> int:
         return int(self.population.size)
+
+    def fixed_params(self, p: int) -> dict[str, tuple[np.ndarray, int]]:
+        """Population p's parameters in fixed form: stored name (`decay` for tau, ...) -> (mantissas
+        [size], exponent), in its model's parameter order; empty when they are all float."""
+        lo, hi = int(self.offsets[p]), int(self.offsets[p + 1])
+        out = {}
+        for name in MODELS[self.models[p]]:
+            key = DECAY_PARAMS.get(name, name)
+            if key in self.mantissa:
+                out[key] = (self.mantissa[key][lo:hi], int(self.exponent[key][p]))
+        return out
+
+    def coefficients(self, p: int) -> dict[str, np.ndarray]:
+        """Population p's parameters as the update uses them: tau -> dt / tau (the stored coefficient
+        m * 2^-d when the decays are fixed point, so no rounding comes back in), others as they are."""
+        lo, hi = int(self.offsets[p]), int(self.offsets[p + 1])
+        out = {}
+        for name in MODELS[self.models[p]]:
+            key = DECAY_PARAMS.get(name)
+            if key is None:
+                out[name] = self.params[name][lo:hi]
+            elif key in self.mantissa:
+                out[name] = from_fixed(self.mantissa[key][lo:hi], int(self.exponent[key][p]))
+            else:
+                out[name] = self.dt / self.params[name][lo:hi]
+        return out
 
     def size(self, p: int) -> int:
         return int(self.offsets[p + 1] - self.offsets[p])
@@ -194,6 +276,8 @@ class HwConfig:
     order: tuple[int, ...]  # populations in evaluation order within a step (SimNetwork.order())
     rows_limit: int
     cols_limit: int
+    state_bits: int | None = None  # voltage-domain parameters and biases in fixed point (None: float64)
+    decay_bits: int | None = None  # decay coefficients dt/tau as unsigned fractions (None: float64)
 
     @property
     def n_tiles(self) -> int:
@@ -212,7 +296,7 @@ class HwConfig:
         rank = {p: r for r, p in enumerate(self.order)}
         pop = self.neurons.population
         mine = [c for c in self.crossbars if c.tile == tile]
-        key = {c.index: (min((rank[int(p)] for p in np.unique(pop[c.col_neuron])), default=len(rank)), c.index)
+        key = {c.index: (min((rank[int(p)] for p in unique(pop[c.col_neuron])), default=len(rank)), c.index)
                for c in mine}
         return sorted(key, key=key.__getitem__)
 
@@ -372,8 +456,139 @@ def quantise(w: np.ndarray, column: np.ndarray, n_columns: int, bits: int) -> tu
     return level.astype(np.int32), scale
 
 
+# ------------------------------------------------------------------------------ fixed point
+
+
+def fixed_limit(bits: int) -> int:
+    """The largest |mantissa| of a signed `bits`-bit word: 2^(bits-1) - 1 (symmetric, like weight levels)."""
+    return (1 << (int(bits) - 1)) - 1
+
+
+def _fits(top: float, e: int, q: int) -> bool:
+    """Whether round(top / 2^e) <= q (ldexp is exact, so this is the rounding the mantissas get)."""
+    return float(np.rint(math.ldexp(top, -e))) <= q
+
+
+def to_fixed(values: Any, bits: int, what: str = "a value") -> tuple[np.ndarray, int]:
+    """Signed fixed point with one shared exponent: (mantissa int32, exponent) with values ~ m * 2^e.
+
+    |m| <= 2^(bits-1) - 1; e is the smallest integer at which the largest |value| still rounds into
+    that range, so the error |value - m * 2^e| <= 2^(e-1) is as small as the word allows; m rounds
+    half to even. All zeros (or no values) give m = 0, e = 0. Raises ConfigError for bits outside
+    2..32 or a value that is not finite (`what` names it).
+    """
+    bits = int(bits)
+    if not STATE_BITS[0] <= bits <= STATE_BITS[1]:
+        raise ConfigError(f"a signed fixed-point word needs {STATE_BITS[0]} to {STATE_BITS[1]} bits, got {bits}")
+    v = np.asarray(values, dtype=np.float64)
+    if not np.all(np.isfinite(v)):
+        raise ConfigError(f"{what} is not finite and has no fixed-point form")
+    top = float(np.max(np.abs(v), initial=0.0))
+    if top == 0.0:
+        return np.zeros(v.shape, dtype=np.int32), 0
+    q = fixed_limit(bits)
+    e = math.frexp(top)[1] - (bits - 1)  # top / 2^e in [2^(b-2), 2^(b-1)): fits unless it rounds up to 2^(b-1)
+    while not _fits(top, e, q):
+        e += 1
+    while _fits(top, e - 1, q):
+        e -= 1
+    m = np.rint(np.ldexp(v, -e))
+    return m.astype(np.int32), e
+
+
+def from_fixed(mantissa: Any, exponent: int) -> np.ndarray:
+    """float64 m * 2^exponent (exact unless it under- or overflows float64)."""
+    return np.ldexp(np.asarray(mantissa, dtype=np.float64), int(exponent))
+
+
+def to_decay(tau: Any, dt: float, bits: int, what: str = "tau") -> np.ndarray:
+    """The decay coefficients dt / tau as unsigned `bits`-bit fractions: m = round(dt / tau * 2^bits)
+    (half to even, int64: 2^32 needs 33 bits), coefficient m * 2^-bits.
+
+    Raises ConfigError naming `what` (e.g. "parameter 'tau' of population 'h'"), the neuron and the
+    limit when a coefficient rounds to 0 (tau >= 2^(bits+1) dt) or above 2^bits (tau shorter than dt).
+    """
+    bits = int(bits)
+    if not DECAY_BITS[0] <= bits <= DECAY_BITS[1]:
+        raise ConfigError(f"a decay fraction needs {DECAY_BITS[0]} to {DECAY_BITS[1]} bits, got {bits}")
+    t = np.asarray(tau, dtype=np.float64)
+    k = float(dt) / t
+    m = np.rint(np.ldexp(k, bits))
+    zero = np.flatnonzero(~(m >= 1))
+    if zero.size:
+        i = int(zero[0])
+        raise ConfigError(f"{what} is {float(t.flat[i])!r} s at neuron {i}: its decay coefficient dt/tau = "
+                          f"{float(k.flat[i]):.6g} rounds to 0 with {bits}-bit decays (tau must be below "
+                          f"2^{bits + 1} dt = {math.ldexp(float(dt), bits + 1):g} s)")
+    big = np.flatnonzero(m > 2.0**bits)
+    if big.size:
+        i = int(big[0])
+        raise ConfigError(f"{what} is {float(t.flat[i])!r} s at neuron {i}, shorter than the time step "
+                          f"{float(dt)!r} s: its decay coefficient dt/tau = {float(k.flat[i]):.6g} exceeds 1, the "
+                          f"largest a {bits}-bit decay holds")
+    return m.astype(_I64)
+
+
+def from_decay(mantissa: Any, bits: int) -> np.ndarray:
+    """float64 decay coefficients m * 2^-bits (exact)."""
+    return from_fixed(mantissa, -int(bits))
+
+
+def fix_parameters(config: HwConfig, state_bits: int | None, decay_bits: int | None) -> HwConfig:
+    """`config` with its neuron parameters and biases in fixed point (module docstring).
+
+    `state_bits` fixes the voltage-domain parameters and the crossbars' biases, `decay_bits` the
+    decay coefficients; None leaves that part float. The float parameters (`NeuronTable.params`,
+    the values the hardware applies) become the dequantised ones. Works from a float configuration's
+    values; O(N + crossbar columns) plus one small dict per population. Raises ConfigError naming the
+    population and the parameter (a decay that rounds to 0, a non-finite value).
+    """
+    for key, bits, (low, high) in (("state_bits", state_bits, STATE_BITS), ("decay_bits", decay_bits, DECAY_BITS)):
+        if bits is not None and not low <= int(bits) <= high:
+            raise ConfigError(f"{key} must be between {low} and {high}, got {bits}")
+    t = config.neurons
+    n, n_pops = t.n, len(t.names)
+    params = {k: np.array(v, dtype=np.float64) for k, v in t.params.items()}
+    mantissa = {k: np.array(v, dtype=_I64) for k, v in t.mantissa.items()}
+    exponent = {k: np.array(v, dtype=_I64) for k, v in t.exponent.items()}
+    wanted = [(name, key) for name, key in DECAY_PARAMS.items() if decay_bits is not None] + \
+             [(name, name) for name in STATE_PARAMS if state_bits is not None]
+    for name, key in wanted:
+        mantissa[key] = np.zeros(n, dtype=_I64)
+        exponent[key] = np.zeros(n_pops, dtype=_I64)
+        for p in range(n_pops):
+            if name not in MODELS[t.models[p]]:
+                continue
+            lo, hi = int(t.offsets[p]), int(t.offsets[p + 1])
+            what = f"parameter '{name}' of population '{t.names[p]}'"
+            if key != name:
+                m = to_decay(t.params[name][lo:hi], t.dt, int(decay_bits), what)  # type: ignore[arg-type]
+                e = -int(decay_bits)  # type: ignore[arg-type]
+                params[name][lo:hi] = t.dt / from_fixed(m, e)
+            else:
+                m, e = to_fixed(t.params[name][lo:hi], int(state_bits), what)  # type: ignore[arg-type]
+                params[name][lo:hi] = from_fixed(m, e)
+            mantissa[key][lo:hi] = m
+            exponent[key][p] = e
+    for arr in (*params.values(), *mantissa.values(), *exponent.values()):
+        arr.flags.writeable = False
+    table = dataclasses.replace(t, params=params, mantissa=mantissa, exponent=exponent)
+    crossbars = config.crossbars
+    if state_bits is not None:
+        fixed = []
+        for xb in crossbars:
+            m, e = to_fixed(xb.effective_bias(), int(state_bits), f"the bias of crossbar {xb.index}")
+            fixed.append(dataclasses.replace(xb, bias=m, bias_exponent=e))
+        crossbars = tuple(fixed)
+    return dataclasses.replace(
+        config, neurons=table, crossbars=crossbars,
+        state_bits=config.state_bits if state_bits is None else int(state_bits),
+        decay_bits=config.decay_bits if decay_bits is None else int(decay_bits))
+
+
 def build_config(net: SimNetwork, columns: Sequence[np.ndarray], tile_of_cluster: Any, rows_limit: int,
-                 cols_limit: int, weight_bits: int | None = None) -> HwConfig:
+                 cols_limit: int, weight_bits: int | None = None, *, state_bits: int | None = None,
+                 decay_bits: int | None = None) -> HwConfig:
     """The hardware configuration of `net` partitioned into clusters `columns` bound to tiles.
 
     `columns[k]` holds the global ids of cluster k's neurons (its crossbar's columns, in that order);
@@ -383,13 +598,18 @@ def build_config(net: SimNetwork, columns: Sequence[np.ndarray], tile_of_cluster
     a clustering that fits, see `Clustering.rows`) or has more columns than `cols_limit`, naming the
     crossbar and both neurons when a source reaches one target with two delays, and naming the
     neuron for a malformed clustering; SimulationError when the network's delay-0 projections form
-    a loop. O(S log S).
+    a loop. O(S log S). `weight_bits` quantises the weights, `state_bits` and `decay_bits` put the neuron
+    parameters and biases in fixed point (`fix_parameters`; ConfigError naming the population for a
+    decay coefficient that does not fit).
     """
     rows_limit, cols_limit = int(rows_limit), int(cols_limit)
     if rows_limit <= 0 or cols_limit <= 0:
         raise ConfigError(f"rows_limit and cols_limit must be positive, got {rows_limit} and {cols_limit}")
     if weight_bits is not None and not 1 <= int(weight_bits) <= 32:
         raise ConfigError(f"weight_bits must be between 1 and 32, got {weight_bits}")
+    for key, bits, (low, high) in (("state_bits", state_bits, STATE_BITS), ("decay_bits", decay_bits, DECAY_BITS)):
+        if bits is not None and not low <= int(bits) <= high:
+            raise ConfigError(f"{key} must be between {low} and {high}, got {bits}")
     pops = net.populations
     offsets = np.zeros(len(pops) + 1, dtype=_I64)
     np.cumsum([p.size for p in pops], out=offsets[1:])
@@ -468,7 +688,7 @@ def build_config(net: SimNetwork, columns: Sequence[np.ndarray], tile_of_cluster
         if clash.size:
             j = int(clash[0])
             s0, s1 = int(starts[j]), int(starts[j + 1]) if j + 1 < starts.size else xd.size
-            ds = [str(d) for d in np.unique(xd[s0:s1]).tolist()]
+            ds = [str(d) for d in unique(xd[s0:s1]).tolist()]
             k = int(row_k[xg[s0]])
             raise ConfigError(f"crossbar {k}: {_neuron_name(names, offsets, int(row_src[xg[s0]]))} reaches "
                               f"{_neuron_name(names, offsets, int(all_cols[xc[s0]]))} with delays "
@@ -528,7 +748,7 @@ def build_config(net: SimNetwork, columns: Sequence[np.ndarray], tile_of_cluster
     tile_of_neuron = np.full(n, -1, dtype=_I64)
     placed = xb_of >= 0
     tile_of_neuron[placed] = tiles[xb_of[placed]]
-    return HwConfig(
+    config = HwConfig(
         crossbars=tuple(crossbars),
         routing=routing,
         neurons=_neuron_table(net, offsets),
@@ -540,6 +760,9 @@ def build_config(net: SimNetwork, columns: Sequence[np.ndarray], tile_of_cluster
         rows_limit=rows_limit,
         cols_limit=cols_limit,
     )
+    if state_bits is None and decay_bits is None:
+        return config
+    return fix_parameters(config, state_bits, decay_bits)
 
 
 def check_network(config: HwConfig, net: SimNetwork) -> None:

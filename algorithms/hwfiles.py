@@ -11,20 +11,24 @@ per used tile a `TileConfig` (the static order in which the tile evaluates its c
 input and output spike buffers). docs/backend.md describes the format; `manifest.json` follows
 the JSON Schema `snnir/schemas/hw-config.schema.json` (format "snnir-hw-config", version 1):
 
-- `manifest.json`: format and version, the target, dt, weight_bits, populations (name, model,
-  first neuron, size, reset, refractory, input rate, recorded spikes), crossbars (name, index,
-  tile, file, rows, columns, crosspoints), tiles (index, static order of crossbar names,
-  buffers, file), the routing and neuron-table files, and provenance. JSON with sorted keys.
+- `manifest.json`: format and version, the target, dt, weight_bits, state_bits and decay_bits
+  (null: float), populations (name, model, first neuron, size, reset, refractory, input rate,
+  recorded spikes, the exponents of its fixed-point parameters), crossbars (name, index, tile,
+  file, rows, columns, crosspoints, weight type, bias exponent), tiles (index, static order of
+  crossbar names, buffers, file), the routing and neuron-table files, and provenance. JSON with
+  sorted keys.
 - `tile<T>.npz`: the arrays of the crossbars on tile T, `<crossbar>/<field>` for the fields
   rows (int64 [R], the source neuron of each row, distinct), columns (int64 [C]), weights ([R, C]
   float32 or float64, or int32 levels when quantised), scale (float64 [C], quantised only), delays
   (int32 [R, C], steps, 0 where no synapse), present (bool [R, C]: crosspoints holding a synapse)
-  and bias (float64 [C]).
+  and bias (float64 [C], or int32 mantissas when state_bits is set).
 - `routing.npz`: indptr (int64 [N + 1]), crossbar and row (int64 [E]): CSR over global neurons of
   the (crossbar, row) pairs each neuron's output reaches.
 - `neurons.npz`: one float64 [N] array per neuron parameter used by some population (NaN for
-  neurons whose model lacks it) and `spikes/<p>` (float64 [steps, size]) for each input
-  population p with recorded spikes.
+  neurons whose model lacks it), or int32 [N] mantissas (int64 only for 31- and 32-bit decays;
+  0 where the model lacks it) for a parameter in fixed point, stored under its fixed name (`decay`
+  for tau, ...: hwconfig's module docstring), and `spikes/<p>` (float64 [steps, size]) for each
+  input population p with recorded spikes.
 
 Output is byte-for-byte deterministic: the zip archives are written here with a fixed time stamp,
 no compression and members in sorted order, arrays with `numpy.lib.format.write_array`.
@@ -47,14 +51,18 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from snnir.algorithms.arrays import unique
 from snnir.algorithms.hwconfig import (
+    DECAY_PARAMS,
     PARAMS,
     RESETS,
+    STATE_PARAMS,
     ConfigError,
     CrossbarConfig,
     HwConfig,
     NeuronTable,
     Routing,
+    from_fixed,
 )
 from snnir.algorithms.simulate import MODELS
 from snnir.algorithms.target import Target, TargetError, target_from_dict
@@ -142,14 +150,25 @@ def crossbar_delays(xb: CrossbarConfig) -> np.ndarray:
 
 def make_crossbar(index: int, tile: int, rows: np.ndarray, columns: np.ndarray, weights: np.ndarray,
                   scale: np.ndarray | None, delays: np.ndarray, present: np.ndarray,
-                  bias: np.ndarray) -> CrossbarConfig:
-    """A `CrossbarConfig` from arrays of any integer and float widths (converted to its own)."""
+                  bias: np.ndarray, bias_exponent: int | None = None) -> CrossbarConfig:
+    """A `CrossbarConfig` from arrays of any integer and float widths (converted to its own); with a
+    `bias_exponent` the bias holds fixed-point mantissas (kept as the integers they are)."""
     present = np.asarray(present, dtype=bool)
+    b = np.asarray(bias, dtype=np.float64) if bias_exponent is None else mantissas(bias)
     return CrossbarConfig(index=int(index), tile=int(tile), row_source=np.asarray(rows, dtype=_I64),
                           col_neuron=np.asarray(columns, dtype=_I64), weights=np.asarray(weights),
                           scale=None if scale is None else np.asarray(scale, dtype=np.float64),
                           present=present, delays=np.where(present, np.asarray(delays, dtype=_I64), 0).astype(np.int32),
-                          bias=np.asarray(bias, dtype=np.float64))
+                          bias=b, bias_exponent=None if bias_exponent is None else int(bias_exponent))
+
+
+def mantissas(values: Any) -> np.ndarray:
+    """Fixed-point mantissas as files and the IR hold them: int32 when every value fits, else int64
+    (decay mantissas of 31 and 32 bits reach 2^31 and 2^32)."""
+    a = np.asarray(values, dtype=_I64)
+    if a.size == 0 or (a.min() >= -2**31 and a.max() < 2**31):
+        return a.astype(np.int32)
+    return a
 
 
 # ------------------------------------------------------------------------------ neuron table
@@ -160,7 +179,9 @@ def population_table(dt: float, populations: Sequence[Mapping[str, Any]]) -> Neu
 
     Each record has `name`, `model`, `size`, `params` (name -> float64 [size], exactly the model's
     parameters), `reset` ("zero"/"subtract"), `refractory` (steps), `rate` (Hz or None) and
-    `spikes` (an input's recorded train or None).
+    `spikes` (an input's recorded train or None). An optional `fixed` maps stored names (`decay`
+    for tau, ...; hwconfig.DECAY_PARAMS) to (mantissas [size], exponent): those parameters are
+    taken from it (value = m * 2^e; tau = dt / (m * 2^e)), whatever `params` holds for them.
     """
     sizes = np.array([int(p["size"]) for p in populations], dtype=_I64)
     offsets = np.zeros(len(populations) + 1, dtype=_I64)
@@ -170,17 +191,31 @@ def population_table(dt: float, populations: Sequence[Mapping[str, Any]]) -> Neu
     reset = np.zeros(n, dtype=np.int8)
     refractory = np.zeros(n, dtype=_I64)
     rate = np.full(n, np.nan)
+    mantissa: dict[str, np.ndarray] = {}
+    exponent: dict[str, np.ndarray] = {}
+    stored = {v: k for k, v in DECAY_PARAMS.items()}
     for i, p in enumerate(populations):
         lo, hi = int(offsets[i]), int(offsets[i + 1])
         for name, arr in p["params"].items():
             params[name][lo:hi] = np.asarray(arr, dtype=np.float64).reshape(-1)
+        for key, (m, e) in (p.get("fixed") or {}).items():
+            if key not in mantissa:
+                mantissa[key] = np.zeros(n, dtype=_I64)
+                exponent[key] = np.zeros(len(populations), dtype=_I64)
+            mantissa[key][lo:hi] = np.asarray(m, dtype=_I64).reshape(-1)
+            exponent[key][i] = int(e)
+            with np.errstate(over="ignore", divide="ignore"):  # the verifier reports what does not fit
+                value = from_fixed(mantissa[key][lo:hi], int(e))
+                params[stored.get(key, key)][lo:hi] = dt / value if key in stored else value
         reset[lo:hi] = RESETS.index(p.get("reset") or "zero")
         refractory[lo:hi] = int(p.get("refractory") or 0)
         if p.get("rate") is not None:
             rate[lo:hi] = float(p["rate"])
-    for arr in params.values():
+    for arr in (*params.values(), *mantissa.values(), *exponent.values()):
         arr.flags.writeable = False
     return NeuronTable(
+        mantissa=mantissa,
+        exponent=exponent,
         dt=float(dt),
         names=tuple(str(p["name"]) for p in populations),
         models=tuple(str(p["model"]) for p in populations),
@@ -205,7 +240,7 @@ def population_records(table: NeuronTable) -> list[dict[str, Any]]:
     for i, name in enumerate(table.names):
         lo, hi = int(table.offsets[i]), int(table.offsets[i + 1])
         model = table.models[i]
-        resets, refr, rate = (np.unique(a[lo:hi]) for a in (table.reset, table.refractory, table.rate))
+        resets, refr, rate = (unique(a[lo:hi]) for a in (table.reset, table.refractory, table.rate))
         if resets.size > 1 or refr.size > 1:
             raise ConfigError(f"population '{name}' mixes resets or refractory periods")
         if rate.size > 1 and not np.all(np.isnan(rate)):
@@ -214,6 +249,7 @@ def population_records(table: NeuronTable) -> list[dict[str, Any]]:
         out.append({
             "name": name, "model": model, "first": lo, "size": hi - lo,
             "params": {k: table.params[k][lo:hi] for k in MODELS[model]},
+            "fixed": table.fixed_params(i),
             "reset": RESETS[int(resets[0])] if resets.size else "zero",
             "refractory": int(refr[0]) if refr.size else 0,
             "rate": None if math.isnan(r) else r,
@@ -223,7 +259,8 @@ def population_records(table: NeuronTable) -> list[dict[str, Any]]:
 
 
 def assemble(crossbars: Sequence[CrossbarConfig], routing: Routing, neurons: NeuronTable, order: Sequence[int],
-             weight_bits: int | None, rows_limit: int, cols_limit: int) -> HwConfig:
+             weight_bits: int | None, rows_limit: int, cols_limit: int, *, state_bits: int | None = None,
+             decay_bits: int | None = None) -> HwConfig:
     """An `HwConfig` from its parts; the per-neuron placement is derived from the crossbars' columns
     (columns naming no neuron are left out of it: the `hw.config` verifier reports them)."""
     n = neurons.n
@@ -238,7 +275,8 @@ def assemble(crossbars: Sequence[CrossbarConfig], routing: Routing, neurons: Neu
         tile_of[cols] = xb.tile
     return HwConfig(crossbars=tuple(crossbars), routing=routing, neurons=neurons, tile_of_neuron=tile_of,
                     weight_bits=weight_bits, crossbar_of_neuron=xb_of, column_of_neuron=col_of,
-                    order=tuple(int(i) for i in order), rows_limit=int(rows_limit), cols_limit=int(cols_limit))
+                    order=tuple(int(i) for i in order), rows_limit=int(rows_limit), cols_limit=int(cols_limit),
+                    state_bits=state_bits, decay_bits=decay_bits)
 
 
 # ------------------------------------------------------------------------------ tiles
@@ -366,17 +404,19 @@ def manifest_of(bundle: Bundle, provenance: Mapping[str, Any]) -> dict[str, Any]
     names = bundle.crossbar_names
     table = config.neurons
     records = population_records(table)
-    used_params = sorted({k for p in records for k in p["params"]})
+    used_params = sorted({k for p in records for k in stored_params(p)})
     pops = []
     for i, p in enumerate(records):
         pops.append({"name": p["name"], "model": p["model"], "first": p["first"], "size": p["size"],
                      "reset": p["reset"], "refractory": p["refractory"], "rate": _json_number(p["rate"]),
-                     "spikes": f"spikes/{i}" if p["spikes"] is not None else None})
+                     "spikes": f"spikes/{i}" if p["spikes"] is not None else None,
+                     "exponents": {k: int(e) for k, (_, e) in p["fixed"].items()}})
     crossbars = []
     for k, xb in enumerate(config.crossbars):
         crossbars.append({"name": names[k], "index": k, "tile": int(xb.tile), "file": _tile_file(xb.tile),
                           "rows": xb.rows, "columns": xb.cols, "crosspoints": xb.synapses,
-                          "weights": str(np.dtype(xb.weights.dtype))})
+                          "weights": str(np.dtype(xb.weights.dtype)),
+                          "bias_exponent": None if xb.bias_exponent is None else int(xb.bias_exponent)})
     tiles = [{"index": t.index, "order": [names[k] for k in t.order], "input_buffer": int(t.input_buffer),
               "output_buffer": int(t.output_buffer), "file": _tile_file(t.index)} for t in bundle.tiles]
     return {
@@ -386,6 +426,8 @@ def manifest_of(bundle: Bundle, provenance: Mapping[str, Any]) -> dict[str, Any]
         "target": target.to_dict(),
         "dt": float(table.dt),
         "weight_bits": config.weight_bits,
+        "state_bits": config.state_bits,
+        "decay_bits": config.decay_bits,
         "neurons": table.n,
         "order": [table.names[i] for i in config.order],
         "populations": pops,
@@ -395,6 +437,13 @@ def manifest_of(bundle: Bundle, provenance: Mapping[str, Any]) -> dict[str, Any]
         "neuron_table": {"file": NEURONS_FILE, "params": used_params},
         "provenance": dict(provenance),
     }
+
+
+def stored_params(record: Mapping[str, Any]) -> list[str]:
+    """The names a population record's parameters are stored under: the fixed names (`decay` for tau,
+    ...) of those in fixed form, the parameter names of the others; in the model's order."""
+    fixed = record.get("fixed") or {}
+    return [DECAY_PARAMS[k] if DECAY_PARAMS.get(k) in fixed else k for k in record["params"]]
 
 
 def _check_writable(bundle: Bundle) -> None:
@@ -429,14 +478,16 @@ def write_bundle(directory: str, bundle: Bundle, provenance: Mapping[str, Any]) 
         arrays[prefix + "weights"] = np.asarray(xb.weights)
         arrays[prefix + "delays"] = crossbar_delays(xb).astype(np.int32)
         arrays[prefix + "present"] = np.asarray(xb.present, dtype=bool)
-        arrays[prefix + "bias"] = np.asarray(xb.bias, dtype=np.float64)
+        arrays[prefix + "bias"] = np.asarray(xb.bias, dtype=np.float64) if xb.bias_exponent is None \
+            else mantissas(xb.bias)
         if xb.scale is not None:
             arrays[prefix + "scale"] = np.asarray(xb.scale, dtype=np.float64)
     rt = config.routing
     files[ROUTING_FILE] = {"indptr": np.asarray(rt.indptr, dtype=_I64), "crossbar": np.asarray(rt.crossbar, dtype=_I64),
                            "row": np.asarray(rt.row, dtype=_I64)}
     table = config.neurons
-    neurons = {name: np.asarray(table.params[name], dtype=np.float64) for name in manifest["neuron_table"]["params"]}
+    neurons = {name: mantissas(table.mantissa[name]) if name in table.mantissa else
+               np.asarray(table.params[name], dtype=np.float64) for name in manifest["neuron_table"]["params"]}
     for i, s in enumerate(table.spikes):
         if s is not None:
             neurons[f"spikes/{i}"] = np.asarray(s, dtype=np.float64).reshape(np.shape(s)[0], -1)
@@ -561,22 +612,40 @@ def read_bundle(directory: str) -> tuple[Bundle, dict[str, Any]]:
 
     neuron_file = m["neuron_table"]["file"]
     narrays = read_npz(os.path.join(directory, neuron_file), neuron_file)
+    state_bits, decay_bits = (None if m.get(k) is None else int(m[k]) for k in ("state_bits", "decay_bits"))
+    fixed_names = {key for key in STATE_PARAMS if state_bits is not None} | \
+        {key for key in DECAY_PARAMS.values() if decay_bits is not None}
     params = {}
     for name in m["neuron_table"]["params"]:
-        params[name] = _array(narrays, name, neuron_file, "f", (n,), "a neuron parameter, one value per neuron")
+        if name in fixed_names:
+            params[name] = _array(narrays, name, neuron_file, "iu", (n,), "fixed-point mantissas, one per neuron")
+        else:
+            params[name] = _array(narrays, name, neuron_file, "f", (n,), "a neuron parameter, one value per neuron")
     records = []
     for i, p in enumerate(pops):
         lo, hi = p["first"], p["first"] + p["size"]
-        rec_params = {}
+        rec_params, fixed = {}, {}
+        exponents = p.get("exponents") or {}
         for name in MODELS[p["model"]]:
-            if name not in params:
-                raise FormatError(f"population '{p['name']}' ({p['model']}) needs parameter '{name}', which is not in "
+            key = DECAY_PARAMS[name] if name in DECAY_PARAMS and decay_bits is not None else name
+            if key not in params:
+                raise FormatError(f"population '{p['name']}' ({p['model']}) needs parameter '{key}', which is not in "
                                   f"{neuron_file}", MANIFEST, "neuron_table.params")
-            values = params[name][lo:hi]
-            if not np.all(np.isfinite(values)):
+            values = params[key][lo:hi]
+            if key in fixed_names:
+                if key not in exponents:
+                    raise FormatError(f"population '{p['name']}' ({p['model']}) has no exponent for its fixed-point "
+                                      f"parameter '{key}'", MANIFEST, f"populations[{i}].exponents")
+                fixed[key] = (values, exponents[key])
+                values = np.zeros(hi - lo)  # population_table derives them from the fixed form
+            elif not np.all(np.isfinite(values)):
                 raise FormatError(f"parameter of population '{p['name']}' is not a finite number for every neuron",
-                                  neuron_file, name)
+                                  neuron_file, key)
             rec_params[name] = values
+        extra = sorted(set(exponents) - set(fixed))
+        if extra:
+            raise FormatError(f"population '{p['name']}' ({p['model']}) has an exponent for '{extra[0]}', which is not "
+                              "one of its parameters in fixed point", MANIFEST, f"populations[{i}].exponents")
         spikes = None
         if p.get("spikes") is not None:
             if p["model"] != "input":
@@ -586,7 +655,7 @@ def read_bundle(directory: str) -> tuple[Bundle, dict[str, Any]]:
         if p.get("rate") is not None and p["model"] != "input":
             raise FormatError("only inputs have a rate", MANIFEST, f"populations[{i}].rate")
         records.append({"name": p["name"], "model": p["model"], "size": p["size"], "params": rec_params,
-                        "reset": p["reset"], "refractory": p["refractory"], "rate": p.get("rate"), "spikes": spikes})
+                        "fixed": fixed, "reset": p["reset"], "refractory": p["refractory"], "rate": p.get("rate"), "spikes": spikes})
     table = population_table(m["dt"], records)
 
     bits = m["weight_bits"]
@@ -619,7 +688,17 @@ def read_bundle(directory: str) -> tuple[Bundle, dict[str, Any]]:
                               pre + "weights")
         delays = _array(arrays, pre + "delays", f, "iu", (r, c), "delays in steps, rows x columns")
         present = _array(arrays, pre + "present", f, "b", (r, c), "crosspoints holding a synapse, rows x columns")
-        bias = _array(arrays, pre + "bias", f, "f", (c,), "a constant current per column")
+        bias_exponent = x.get("bias_exponent")
+        if state_bits is not None:
+            bias = _array(arrays, pre + "bias", f, "iu", (c,), "the fixed-point mantissas of the column biases")
+            if bias_exponent is None:
+                raise FormatError(f"crossbar '{x['name']}' has no bias exponent, but the configuration's biases are "
+                                  f"fixed point (state_bits {state_bits})", MANIFEST, f"{where}.bias_exponent")
+        else:
+            bias = _array(arrays, pre + "bias", f, "f", (c,), "a constant current per column")
+            if bias_exponent is not None:
+                raise FormatError(f"crossbar '{x['name']}' has a bias exponent, but the configuration's biases are "
+                                  "float (state_bits is null)", MANIFEST, f"{where}.bias_exponent")
         scale = None
         if bits is not None:
             scale = _array(arrays, pre + "scale", f, "f", (c,), "the scale of each column's weight levels")
@@ -628,7 +707,7 @@ def read_bundle(directory: str) -> tuple[Bundle, dict[str, Any]]:
         if int(np.count_nonzero(present)) != x["crosspoints"]:
             raise FormatError(f"the crossbar holds {int(np.count_nonzero(present))} crosspoints but the manifest says "
                               f"{x['crosspoints']}", MANIFEST, f"{where}.crosspoints")
-        crossbars.append((x, rows, cols, weights, scale, delays, present, bias))
+        crossbars.append((x, rows, cols, weights, scale, delays, present, bias, bias_exponent))
 
     rfile = m["routing"]["file"]
     rarr = read_npz(os.path.join(directory, rfile), rfile)
@@ -648,9 +727,10 @@ def read_bundle(directory: str) -> tuple[Bundle, dict[str, Any]]:
             order_idx.append(index_of[name])
         tiles.append(TileConfig(int(t["index"]), tuple(order_idx), int(t["input_buffer"]), int(t["output_buffer"])))
 
-    xbs = [make_crossbar(k, x["tile"], rows, cols, weights, scale, delays, present, bias)
-           for k, (x, rows, cols, weights, scale, delays, present, bias) in enumerate(crossbars)]
-    config = assemble(xbs, routing, table, order, bits, target.rows, target.cols)
+    xbs = [make_crossbar(k, x["tile"], rows, cols, weights, scale, delays, present, bias, bias_e)
+           for k, (x, rows, cols, weights, scale, delays, present, bias, bias_e) in enumerate(crossbars)]
+    config = assemble(xbs, routing, table, order, bits, target.rows, target.cols, state_bits=state_bits,
+                      decay_bits=decay_bits)
     pipeline = m["provenance"].get("pipeline") or ""
     bundle = Bundle(name=m["name"], config=config, target=target, tiles=tuple(tiles), crossbar_names=tuple(xb_names),
                     pipeline=pipeline)

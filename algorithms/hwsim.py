@@ -32,6 +32,11 @@ arithmetic is identical) and send their outputs. A relay population that feeds l
 itself without delay is evaluated in dependency levels (derived from the configuration's delay-0
 crosspoints), each level's outputs routed before the next level reads them.
 
+Fixed-point configurations (`state_bits`, `decay_bits`; snnir.algorithms.hwconfig) run dequantised:
+every parameter and bias is m * 2^e in float64 (exact), and a decay uses its stored coefficient
+m * 2^-d directly as dt/tau, so the only differences from the float network are the roundings of
+the fixed form; weight levels are scaled per column as usual.
+
 Exactness. Column sums are float64, accumulated per column by delay (ascending), within a delay in
 ascending row (source) order starting from 0, the delays' partial sums added in that order, then
 added to the bias. A column whose synapses share one delay gets exactly 0 from every other delay's
@@ -57,6 +62,7 @@ from typing import Any, Mapping
 import numpy as np
 import scipy.sparse as sp
 
+from snnir.algorithms.arrays import unique
 from snnir.algorithms.hwconfig import RESETS, ConfigError, HwConfig, check_network
 from snnir.algorithms.simulate import (
     DEFAULT_RATE,
@@ -195,7 +201,7 @@ class Machine:
         self.depth = int(dly.max()) + 1 if dly.size else 1  # steps of history each row keeps
         neuron = col_neuron[gc]
         bias_n = np.zeros(n)
-        bias_n[col_neuron] = cat([x.bias for x in xbs], np.float64)
+        bias_n[col_neuron] = cat([x.effective_bias() for x in xbs], np.float64)
         quantised = config.weight_bits is not None
         scale_n = None
         if quantised:
@@ -254,7 +260,7 @@ class Machine:
             if sel.size == 0:
                 continue
             d_sel = dly[sel]
-            values = np.unique(d_sel)
+            values = unique(d_sel)
             for dv in values.tolist():
                 part = sel if values.size == 1 else sel[d_sel == dv]
                 gg = g[part]
@@ -277,11 +283,11 @@ class Machine:
         self.pops: list[Population] = []
         for i in range(P):
             lo, hi = int(t.offsets[i]), int(t.offsets[i + 1])
-            resets, refr = np.unique(t.reset[lo:hi]), np.unique(t.refractory[lo:hi])
+            resets, refr = unique(t.reset[lo:hi]), unique(t.refractory[lo:hi])
             if resets.size > 1 or refr.size > 1:
                 raise ConfigError(f"population '{t.names[i]}' mixes resets or refractory periods")
             if t.models[i] == "input":
-                rate = np.unique(t.rate[lo:hi])
+                rate = unique(t.rate[lo:hi])
                 if rate.size > 1:
                     raise ConfigError(f"input '{t.names[i]}' has several rates; one Poisson rate per input")
                 self.pops.append(Population(t.names[i], hi - lo, "input",
@@ -323,7 +329,7 @@ class Machine:
         rec_s = {i: np.zeros((steps, p.size), dtype=np.uint8) for i, p in enumerate(pops) if record_spikes}
         rec_v = {i: np.zeros((steps, p.size)) for i, p in enumerate(pops)
                  if record_voltages and p.model not in ("input", "threshold", "relay")}
-        coef = [{k: (dt / a if k.startswith("tau") else a) for k, a in p.params.items()} for p in pops]
+        coef = [t.coefficients(i) for i in range(len(pops))]  # fixed-point decays: the stored coefficients
         spiking = [p.model in SPIKING for p in pops]
 
         D = self.depth

@@ -15,8 +15,8 @@ spikes, bandwidth in spikes per time unit.
 
 Bundled profiles are JSON files in `snnir/algorithms/targets/` (`algorithms/targets/` in the
 source tree), shipped as package data. A target file is one JSON object whose keys are the
-fields of `Target`; `mesh`, `synapses`, `weight_bits`, `fan_out`, `tdma_wheel`, `tdma_slice`,
-`description` and `source` may be left out (null).
+fields of `Target`; `mesh`, `synapses`, `weight_bits`, `state_bits`, `decay_bits`, `fan_out`,
+`tdma_wheel`, `tdma_slice`, `description` and `source` may be left out (null).
 
 Errors. Every problem with a target file or dict is a `TargetError` (a `ValueError`) with
 `path`, `line` and `col` (1-based; None when not applicable) and a message naming the key, the
@@ -34,7 +34,7 @@ import difflib
 import json
 import math
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from importlib import resources
 from typing import Any, Callable
 
@@ -81,6 +81,9 @@ class Target:
     cols: int                      # crossbar columns: neurons per tile
     synapses: int | None           # synapse memory per tile in synapses (None: rows * cols, one per crosspoint)
     weight_bits: int | None        # weight precision (None: full precision / float)
+    # fixed-point neuron parameters (None: float); keyword-only so older callers need not give them
+    state_bits: int | None = field(default=None, kw_only=True)  # signed word of voltage-domain parameters
+    decay_bits: int | None = field(default=None, kw_only=True)  # unsigned fraction of each decay dt/tau
     input_buffer: int              # input spike buffer per tile (tokens = spikes)
     output_buffer: int             # output spike buffer per tile
     hop_latency: float             # time units per hop of the interconnect
@@ -178,11 +181,15 @@ class Target:
 
 FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Target))
 OPTIONAL_DEFAULTS: dict[str, Any] = {
-    "mesh": None, "synapses": None, "weight_bits": None, "fan_out": None,
+    "mesh": None, "synapses": None, "weight_bits": None, "state_bits": None, "decay_bits": None, "fan_out": None,
     "tdma_wheel": None, "tdma_slice": None, "description": "", "source": "",
 }
 REQUIRED: tuple[str, ...] = tuple(k for k in FIELDS if k not in OPTIONAL_DEFAULTS)
 MAX_WEIGHT_BITS = 64
+STATE_BITS_RANGE = (2, 32)
+"""`state_bits`: a signed word needs a sign bit and one magnitude bit; 32 keeps mantissas int32."""
+DECAY_BITS_RANGE = (1, 32)
+"""`decay_bits`: the unsigned fraction of a decay coefficient dt/tau."""
 INT64_MAX = 2**63 - 1
 
 Locate = Callable[[str | None], tuple[int | None, int | None]]
@@ -245,6 +252,11 @@ def check_fields(d: dict[str, Any], where: str | None = None, locate: Locate | N
         raise fail("weight_bits", f"'weight_bits' must be an integer from 1 to {MAX_WEIGHT_BITS} or null, "
                                   f"got {_show(bits)}")
     out["weight_bits"] = None if bits is None else int(bits)
+    for key, (low, high) in (("state_bits", STATE_BITS_RANGE), ("decay_bits", DECAY_BITS_RANGE)):
+        v = d[key]
+        if v is not None and (not _is_int(v) or not low <= v <= high):
+            raise fail(key, f"'{key}' must be an integer from {low} to {high} or null, got {_show(v)}")
+        out[key] = None if v is None else int(v)
     mesh = d["mesh"]
     if mesh is not None:
         if (not isinstance(mesh, (list, tuple)) or len(mesh) != 2

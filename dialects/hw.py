@@ -6,10 +6,11 @@
 
 `hw.target` is a module-level symbol holding a `snnir.algorithms.target.Target`, one property
 per field (docs/targets.md): `tiles`, `mesh` (optional `[rows, cols]`; absent: a shared bus),
-crossbar `rows` and `cols`, optional `synapses` (synapse memory per tile) and `weight_bits`,
-`input_buffer` and `output_buffer` (spikes), `hop_latency`, `bandwidth` and `exec_time` (integers
-or floats), optional `fan_out`, `tdma_wheel` and `tdma_slice`, and optional `description` and
-`source` strings. The verifier checks each property's kind and range (declared below) and then
+crossbar `rows` and `cols`, optional `synapses` (synapse memory per tile), `weight_bits`,
+`state_bits` and `decay_bits` (fixed-point neuron parameters, docs/backend.md), `input_buffer`
+and `output_buffer` (spikes), `hop_latency`, `bandwidth` and `exec_time` (integers or floats),
+optional `fan_out`, `tdma_wheel` and `tdma_slice`, and optional `description` and `source`
+strings. The verifier checks each property's kind and range (declared below) and then
 the checks across fields with the same code as the JSON reader (`target_from_dict`), so a target
 file and the op accept the same descriptions. `TargetOp.from_target` and `TargetOp.to_target`
 convert between the op and the plain `Target`.
@@ -28,6 +29,15 @@ and one `hw.tile` per used tile (written in that order):
       hw.tile 0 order [@c0, @c3] input_buffer 64 output_buffer 64
     }
 
+With fixed-point neuron parameters (`state_bits`, `decay_bits` on the `hw.config`) a population's
+`params` hold integer mantissas with one exponent per parameter in `exponents` (the decays as
+their coefficients dt/tau, named `decay`, `decay_syn`, `decay_mem`), and a crossbar's `bias` holds
+integer mantissas with its `bias_exponent` (snnir.algorithms.hwconfig has the rules):
+
+      hw.population "a" model "lif" first 2 size 3 {params = {decay = dense<[13, 26, 51]> : tensor<3xi32>, ...,
+                    v_th = dense<[64, 96, 45]> : tensor<3xi32>, ...}, exponents = {decay = -8, ..., v_th = -6, ...}}
+      hw.crossbar @c0 ... bias(dense<[102, 0]> : tensor<2xi32>) bias_exponent -10
+
 Arrays are tensors, inline when small or constant, resources otherwise, never one op per neuron
 or synapse. `ConfigOp.from_bundle` and `ConfigOp.to_bundle` convert between the op and a
 `snnir.algorithms.hwfiles.Bundle` (an `HwConfig` of `snnir.algorithms.hwconfig` with its target,
@@ -45,7 +55,16 @@ from typing import Any
 
 import numpy as np
 
-from snnir.algorithms.target import MAX_WEIGHT_BITS, Target, TargetError, check_fields
+from snnir.algorithms.arrays import unique
+from snnir.algorithms.hwconfig import DECAY_PARAMS, EXPONENT_LIMIT, STATE_PARAMS, fixed_limit
+from snnir.algorithms.target import (
+    DECAY_BITS_RANGE,
+    MAX_WEIGHT_BITS,
+    STATE_BITS_RANGE,
+    Target,
+    TargetError,
+    check_fields,
+)
 
 from snnir.attributes import (
     ArrayAttr,
@@ -93,6 +112,10 @@ def _float_at_least(attr: Any, low: float, strict: bool) -> bool:
 PositiveInt = Predicate(IntegerAttr, lambda a: _int_in(a, 1), "positive integer")
 WeightBits = Predicate(IntegerAttr, lambda a: _int_in(a, 1, MAX_WEIGHT_BITS),
                        f"integer from 1 to {MAX_WEIGHT_BITS}")
+StateBits = Predicate(IntegerAttr, lambda a: _int_in(a, *STATE_BITS_RANGE),
+                      f"integer from {STATE_BITS_RANGE[0]} to {STATE_BITS_RANGE[1]}")
+DecayBits = Predicate(IntegerAttr, lambda a: _int_in(a, *DECAY_BITS_RANGE),
+                      f"integer from {DECAY_BITS_RANGE[0]} to {DECAY_BITS_RANGE[1]}")
 PositiveNumber = AnyOf(Predicate(IntegerAttr, lambda a: _int_in(a, 1), "positive integer"),
                        Predicate(FloatAttr, lambda a: _float_at_least(a, 0.0, True), "positive finite float"))
 NonNegativeNumber = AnyOf(Predicate(IntegerAttr, lambda a: _int_in(a, 0), "non-negative integer"),
@@ -123,7 +146,8 @@ def _plain(attr: Attribute | None) -> Any:
 # ---------------------------------------------------------------------------- hw.target
 
 # Target fields in declaration order; `name` is the op's symbol name.
-_TARGET_PROPERTIES = ("tiles", "mesh", "rows", "cols", "synapses", "weight_bits", "input_buffer",
+_TARGET_PROPERTIES = ("tiles", "mesh", "rows", "cols", "synapses", "weight_bits", "state_bits", "decay_bits",
+                      "input_buffer",
                       "output_buffer", "hop_latency", "bandwidth", "exec_time", "fan_out", "tdma_wheel",
                       "tdma_slice", "description", "source")
 _NUMBERS = ("hop_latency", "bandwidth", "exec_time", "tdma_wheel", "tdma_slice")
@@ -140,6 +164,8 @@ class TargetOp(IRDLOperation):
     cols = prop_def(PositiveInt)
     synapses = opt_prop_def(PositiveInt)
     weight_bits = opt_prop_def(WeightBits)
+    state_bits = opt_prop_def(StateBits)
+    decay_bits = opt_prop_def(DecayBits)
     input_buffer = prop_def(PositiveInt)
     output_buffer = prop_def(PositiveInt)
     hop_latency = prop_def(NonNegativeNumber)
@@ -208,6 +234,8 @@ class TargetOp(IRDLOperation):
 Tensor = BaseAttr(DenseElementsAttr, DenseResourceAttr)
 Count = Predicate(IntegerAttr, lambda a: _int_in(a, 0), "non-negative integer")
 ConfigWeightBits = Predicate(IntegerAttr, lambda a: _int_in(a, 1, 32), "integer from 1 to 32")
+Exponent = Predicate(IntegerAttr, lambda a: _int_in(a, -EXPONENT_LIMIT, EXPONENT_LIMIT),
+                     f"integer from -{EXPONENT_LIMIT} to {EXPONENT_LIMIT}")
 PositiveFloat = Predicate(FloatAttr, lambda a: _float_at_least(a, 0.0, True), "positive finite float")
 NonNegativeFloat = Predicate(FloatAttr, lambda a: _float_at_least(a, 0.0, False), "non-negative finite float")
 ResetMode = Predicate(StringAttr, lambda a: a.data in ("zero", "subtract"), '"zero" or "subtract"')
@@ -216,6 +244,8 @@ INLINE_LIMIT = 16
 _MAX_DELAY = 2**31 - 1  # delays are int32 in configurations
 
 _KINDS = {"i": "integer", "u": "integer", "b": "boolean (i1)", "f": "float"}
+_DECAY_NAMES = frozenset(DECAY_PARAMS.values())
+_TAU_OF = {v: k for k, v in DECAY_PARAMS.items()}
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:
@@ -258,6 +288,39 @@ def _ints(array: Any) -> np.ndarray:
     return a
 
 
+def _precisions(op: IRDLOperation) -> tuple[int | None, int | None]:
+    """The `state_bits` and `decay_bits` of the `hw.config` around `op` (None: float, or a value out of
+    range, which the configuration's own verifier reports)."""
+    config = op.parent_op
+    out: list[int | None] = []
+    for key, (low, high) in (("state_bits", STATE_BITS_RANGE), ("decay_bits", DECAY_BITS_RANGE)):
+        a = config.properties.get(key) if isinstance(config, ConfigOp) else None
+        out.append(a.value if isinstance(a, IntegerAttr) and _int_in(a, low, high) else None)
+    return out[0], out[1]
+
+
+def _stored_name(param: str, decay_bits: int | None) -> str:
+    """The name a model parameter is stored under: `decay` for tau (and so on) when the decays are fixed."""
+    return DECAY_PARAMS[param] if decay_bits is not None and param in DECAY_PARAMS else param
+
+
+def _is_fixed(key: str, state_bits: int | None, decay_bits: int | None) -> bool:
+    """Whether a stored parameter is in fixed point: a decay coefficient, or a state parameter with state bits."""
+    return key in _DECAY_NAMES or (state_bits is not None and key in STATE_PARAMS)
+
+
+def _element_type(attr: Attribute) -> str:
+    return str(attr.type.element_type) if isinstance(getattr(attr, "type", None), TensorType) else str(attr)
+
+
+def _check_mantissas(m: np.ndarray, what: str, low: int, high: int, precision: str, unit: str = "neuron") -> None:
+    """VerifyException naming the first mantissa outside low..high (its neuron or column)."""
+    bad = np.flatnonzero((m < low) | (m > high))
+    if bad.size:
+        i = int(bad[0])
+        raise VerifyException(f"{what} has mantissa {int(m[i])} at {unit} {i}, outside {low}..{high} for {precision}")
+
+
 def _config_target(op: IRDLOperation) -> Target | None:
     """The target of the `hw.config` around `op` (or of `op` itself), None when it cannot be read."""
     config = op if isinstance(op, ConfigOp) else op.parent_op
@@ -276,7 +339,13 @@ def _config_target(op: IRDLOperation) -> Target | None:
 
 
 class PopulationOp(IRDLOperation):
-    """One population of the network: its neurons `first`..`first + size - 1`, model and neuron table."""
+    """One population of the network: its neurons `first`..`first + size - 1`, model and neuron table.
+
+    `params` holds one tensor of `size` values per model parameter: float64, or, when the
+    configuration has `state_bits` / `decay_bits`, integer mantissas with the population's exponent
+    in `exponents` (value = m * 2^e). Fixed-point decays are stored as `decay`, `decay_syn` and
+    `decay_mem`: the coefficient dt/tau (exponent -decay_bits), not the time constant.
+    """
 
     name = "hw.population"
     population = prop_def(StringAttr)
@@ -284,6 +353,7 @@ class PopulationOp(IRDLOperation):
     first = prop_def(Count)
     size = prop_def(PositiveInt)
     params = opt_prop_def(DictionaryAttr)
+    exponents = opt_prop_def(DictionaryAttr)
     reset = opt_prop_def(ResetMode)
     refractory = opt_prop_def(Count)
     rate = opt_prop_def(NonNegativeFloat)
@@ -301,21 +371,34 @@ class PopulationOp(IRDLOperation):
         model, size = self.model.data, self.size.value
         if model not in MODELS:
             raise VerifyException(f"{self.label} has unknown model '{model}' (known: {', '.join(MODELS)})")
+        state_bits, decay_bits = _precisions(self)
         given = dict(self.params.data) if self.params is not None else {}
-        for key in MODELS[model]:
+        stored = {_stored_name(k, decay_bits): k for k in MODELS[model]}
+        for key, param in stored.items():
             if key not in given:
-                raise VerifyException(f"{self.label} ({model}) needs parameter '{key}'")
+                how = f" (the decay coefficient dt/{param}, {decay_bits}-bit fixed point)" if key != param else ""
+                raise VerifyException(f"{self.label} ({model}) needs parameter '{key}'{how}")
         for key, value in given.items():
-            if key not in MODELS[model]:
-                raise VerifyException(f"{self.label} ({model}) has no parameter '{key}'")
+            if key not in stored:
+                raise VerifyException(self._unknown(key, model, decay_bits))
             if not isinstance(value, (DenseElementsAttr, DenseResourceAttr)):
                 raise VerifyException(f"parameter '{key}' of {self.label} must be a tensor of {size} values, got "
                                       f"{value}")
-            arr = _values(value, f"parameter '{key}' of {self.label}", "f", (size,))
+            if _is_fixed(key, state_bits, decay_bits):
+                self._verify_fixed(key, value, state_bits, decay_bits)
+                continue
+            what = f"parameter '{key}' of {self.label}"
+            if _element_type(value)[:1] in "iu" and key in STATE_PARAMS:
+                raise VerifyException(f"{what} holds integer mantissas but the configuration has no state_bits")
+            arr = _values(value, what, "f", (size,))
             if not np.all(np.isfinite(arr)):
-                raise VerifyException(f"parameter '{key}' of {self.label} must be finite")
+                raise VerifyException(f"{what} must be finite")
             if key.startswith("tau") and not np.all(arr > 0):
                 raise VerifyException(f"time constant '{key}' of {self.label} must be positive")
+        for key in self._exponents():
+            if key not in given or not _is_fixed(key, state_bits, decay_bits):
+                raise VerifyException(f"{self.label} has an exponent for '{key}', which is not one of its parameters "
+                                      "in fixed point")
         if model != "input":
             for key in ("rate", "spikes"):
                 if self.properties.get(key) is not None:
@@ -323,12 +406,66 @@ class PopulationOp(IRDLOperation):
         if self.spikes is not None:
             _values(self.spikes, f"the recorded spikes of {self.label}", "fiub", (-1, size))
 
+    def _unknown(self, key: str, model: str, decay_bits: int | None) -> str:
+        """The message for a parameter the model does not have (or has under its other name)."""
+        from snnir.algorithms.simulate import MODELS
+
+        if key in _DECAY_NAMES and _TAU_OF[key] in MODELS[model]:
+            return (f"{self.label} ({model}) has no parameter '{key}': decay coefficients are stored only with "
+                    f"the configuration's decay_bits (else '{_TAU_OF[key]}')")
+        if key in DECAY_PARAMS and decay_bits is not None and key in MODELS[model]:
+            return (f"{self.label} ({model}) has parameter '{key}', but with {decay_bits}-bit decays it is stored as "
+                    f"'{DECAY_PARAMS[key]}' (the coefficient dt/{key})")
+        return f"{self.label} ({model}) has no parameter '{key}'"
+
+    def _exponents(self) -> dict[str, Attribute]:
+        return dict(self.exponents.data) if self.exponents is not None else {}
+
+    def _verify_fixed(self, key: str, value: Attribute, state_bits: int | None, decay_bits: int | None) -> None:
+        """Integer mantissas of the population's size, in range for the precision, with a valid exponent."""
+        what = f"parameter '{key}' of {self.label}"
+        decay = key in _DECAY_NAMES
+        precision = f"{decay_bits}-bit decays" if decay else f"{state_bits}-bit state"
+        if _element_type(value)[:1] not in "iu":
+            raise VerifyException(f"{what} must hold integer mantissas ({precision}), got {_element_type(value)}")
+        m = _values(value, what, "iu", (self.size.value,)).astype(np.int64)
+        exps = self._exponents()
+        if key not in exps:
+            raise VerifyException(f"{self.label} has no exponent for its fixed-point parameter '{key}'")
+        e = exps[key]
+        try:
+            Exponent.verify(e)
+        except VerifyException as err:
+            raise VerifyException(f"the exponent of '{key}' of {self.label}: {err}") from None
+        if decay:
+            assert decay_bits is not None
+            if e.value != -decay_bits:
+                raise VerifyException(f"the exponent of '{key}' of {self.label} is {e.value}, but {decay_bits}-bit "
+                                      f"decays have exponent {-decay_bits}")
+            _check_mantissas(m, what, 1, 2**decay_bits, precision)
+        else:
+            assert state_bits is not None
+            q = fixed_limit(state_bits)
+            _check_mantissas(m, what, -q, q, precision)
+            with np.errstate(over="ignore"):
+                if not np.all(np.isfinite(np.ldexp(m.astype(np.float64), e.value))):
+                    raise VerifyException(f"{what} overflows float64: mantissa x 2^{e.value} is not finite")
+
     def record(self) -> dict[str, Any]:
-        """The population as `hwfiles.population_table` takes it."""
-        params = {k: np.asarray(v.data, dtype=np.float64).reshape(-1)
-                  for k, v in (self.params.data.items() if self.params is not None else ())}
+        """The population as `hwfiles.population_table` takes it (fixed-point parameters under `fixed`)."""
+        state_bits, decay_bits = _precisions(self)
+        exps = self._exponents()
+        params: dict[str, np.ndarray] = {}
+        fixed: dict[str, tuple[np.ndarray, int]] = {}
+        for k, v in (self.params.data.items() if self.params is not None else ()):
+            arr = np.asarray(v.data).reshape(-1)
+            if _is_fixed(k, state_bits, decay_bits):
+                fixed[k] = (arr.astype(np.int64), exps[k].value)
+                params[_TAU_OF.get(k, k)] = np.zeros(arr.size)  # population_table derives them
+            else:
+                params[k] = arr.astype(np.float64)
         return {"name": self.population.data, "model": self.model.data, "size": self.size.value, "params": params,
-                "reset": self.reset.data if self.reset is not None else "zero",
+                "fixed": fixed, "reset": self.reset.data if self.reset is not None else "zero",
                 "refractory": self.refractory.value if self.refractory is not None else 0,
                 "rate": self.rate.value if self.rate is not None else None,
                 "spikes": np.asarray(self.spikes.data, dtype=np.float64) if self.spikes is not None else None}
@@ -344,7 +481,8 @@ class CrossbarOp(IRDLOperation):
     `weights` are floats, or integer levels with a per-column `scale` when the configuration is
     quantised (weight = level x scale). `present` marks the crosspoints holding a synapse; when it
     is absent, those are the crosspoints with a non-zero weight. `bias` (absent: 0) is a constant
-    current per column.
+    current per column: floats, or integer mantissas with the crossbar's `bias_exponent` when the
+    configuration has `state_bits` (bias = m x 2^bias_exponent).
     """
 
     name = "hw.crossbar"
@@ -357,10 +495,11 @@ class CrossbarOp(IRDLOperation):
     delays = prop_def(Tensor)
     present = opt_prop_def(Tensor)
     bias = opt_prop_def(Tensor)
+    bias_exponent = opt_prop_def(Exponent)
     traits = (Symbol(), HasParent("hw.config"))
     assembly_format = ("$sym_name `tile` $tile `rows` `(` $rows `)` `columns` `(` $columns `)` `weights` `(` $weights "
                        "`)` (`scale` `(` $scale^ `)`)? `delays` `(` $delays `)` (`present` `(` $present^ `)`)? "
-                       "(`bias` `(` $bias^ `)`)? attr-dict")
+                       "(`bias` `(` $bias^ `)`)? (`bias_exponent` $bias_exponent^)? attr-dict")
 
     def arrays(self) -> dict[str, np.ndarray | None]:
         """Every array of the crossbar, checked for element kinds and consistent shapes (VerifyException)."""
@@ -383,7 +522,7 @@ class CrossbarOp(IRDLOperation):
         delays = sized(self.delays, "delays", "iu", grid)
         present = sized(self.present, "present", "b", grid)
         scale = sized(self.scale, "scale", "f", (c,))
-        bias = sized(self.bias, "bias", "f", (c,))
+        bias = sized(self.bias, "bias", "iuf", (c,))
         return {"rows": rows, "columns": cols, "weights": weights, "delays": delays, "present": present,
                 "scale": scale, "bias": bias}
 
@@ -398,9 +537,9 @@ class CrossbarOp(IRDLOperation):
         r, c = a["rows"].size, a["columns"].size
         if c == 0:
             raise VerifyException(f"{me} has no columns")
-        if np.unique(a["columns"]).size != c:
+        if unique(a["columns"]).size != c:
             raise VerifyException(f"columns of {me} must be distinct")
-        if np.unique(a["rows"]).size != r:
+        if unique(a["rows"]).size != r:
             raise VerifyException(f"rows of {me} must be distinct: a row carries one source neuron")
         if a["delays"].size and a["delays"].min() < 0:
             raise VerifyException(f"{me} has a negative delay")
@@ -425,6 +564,7 @@ class CrossbarOp(IRDLOperation):
                                       f"outside -{q}..{q} for {bits.value}-bit weights")
         elif isinstance(config, ConfigOp) and quantised:
             raise VerifyException(f"{me} has integer weight levels but the configuration has no weight_bits")
+        self._verify_bias(a["bias"])
         target = _config_target(self)
         if target is None:
             return
@@ -438,6 +578,30 @@ class CrossbarOp(IRDLOperation):
         if self.tile.value >= target.tiles:
             raise VerifyException(f"{me} is on tile {self.tile.value} but target @{target.name} has {target.tiles} "
                                   "tiles")
+
+    def _verify_bias(self, bias: np.ndarray | None) -> None:
+        """Float biases, or (with the configuration's state_bits) mantissas in range with an exponent."""
+        me = f"crossbar @{self.sym_name}"
+        fixed = bias is not None and bias.dtype.kind in "iu"
+        if bias is None and self.bias_exponent is not None:
+            raise VerifyException(f"{me} has a bias_exponent but no bias")
+        if bias is not None and fixed != (self.bias_exponent is not None):
+            raise VerifyException(f"{me} has integer bias mantissas but no bias_exponent" if fixed else
+                                  f"{me} has float biases and a bias_exponent; only integer mantissas have one")
+        if not isinstance(self.parent_op, ConfigOp) or bias is None:
+            return
+        state_bits = _precisions(self)[0]
+        if state_bits is None and fixed:
+            raise VerifyException(f"{me} has integer bias mantissas but the configuration has no state_bits")
+        if state_bits is not None:
+            if not fixed:
+                raise VerifyException(f"{me} has float biases but the configuration holds {state_bits}-bit state")
+            q = fixed_limit(state_bits)
+            _check_mantissas(bias.astype(np.int64), f"the bias of {me}", -q, q, f"{state_bits}-bit state", "column")
+            with np.errstate(over="ignore"):
+                if not np.all(np.isfinite(np.ldexp(bias.astype(np.float64), self.bias_exponent.value))):
+                    raise VerifyException(f"the bias of {me} overflows float64: mantissa x "
+                                          f"2^{self.bias_exponent.value} is not finite")
 
 
 # ------------------------------------------------------------------------------ hw.routing
@@ -571,7 +735,8 @@ class ConfigOp(IRDLOperation):
 
     `network`, `clusters` and `graph` name the `snn.network`, `cluster.graph` and `sdf.graph` it
     was built from (absent when read from configuration files); `weight_bits` is present when the
-    weights are quantised; `order` lists the population names in the order they are evaluated
+    weights are quantised, `state_bits` and `decay_bits` when the neuron parameters (and biases)
+    and the decay coefficients are fixed point; `order` lists the population names in the order they are evaluated
     within a time step; `pipeline` records the passes that built it.
     """
 
@@ -582,6 +747,8 @@ class ConfigOp(IRDLOperation):
     clusters = opt_prop_def(SymbolRefAttr)
     graph = opt_prop_def(SymbolRefAttr)
     weight_bits = opt_prop_def(ConfigWeightBits)
+    state_bits = opt_prop_def(StateBits)
+    decay_bits = opt_prop_def(DecayBits)
     dt = prop_def(PositiveFloat)
     order = prop_def(ArrayAttr)
     pipeline = opt_prop_def(StringAttr)
@@ -712,17 +879,21 @@ class ConfigOp(IRDLOperation):
         for k, op in enumerate(self.crossbars):
             a = op.arrays()
             c = a["columns"].size
+            fixed_bias = self.state_bits is not None
+            bias = a["bias"] if a["bias"] is not None else np.zeros(c, dtype=np.int32 if fixed_bias else np.float64)
+            exponent = op.bias_exponent.value if op.bias_exponent is not None else (0 if fixed_bias else None)
             xbs.append(hwfiles.make_crossbar(
                 k, op.tile.value, a["rows"], a["columns"], a["weights"].copy(),
-                a["scale"], a["delays"], op.mask(a),
-                a["bias"] if a["bias"] is not None else np.zeros(c)))
+                a["scale"], a["delays"], op.mask(a), bias, exponent))
         indptr, xb, rows = self.routings[0].arrays()
         from snnir.algorithms.hwconfig import Routing
 
         routing = Routing(indptr=indptr, crossbar=xb, row=rows)
         bits = self.weight_bits.value if self.weight_bits is not None else None
         config = hwfiles.assemble(xbs, routing, table, [index[x.data] for x in self.order.data], bits,
-                                  target.rows, target.cols)
+                                  target.rows, target.cols,
+                                  state_bits=self.state_bits.value if self.state_bits is not None else None,
+                                  decay_bits=self.decay_bits.value if self.decay_bits is not None else None)
         names = [op.sym_name for op in self.crossbars]
         pos = {name: k for k, name in enumerate(names)}
         tiles = tuple(hwfiles.TileConfig(t.tile.value, tuple(pos[ref.root] for ref in t.order.data),
@@ -752,8 +923,15 @@ class ConfigOp(IRDLOperation):
             props: dict[str, Any] = {"population": StringAttr(name), "model": StringAttr(rec["model"]),
                                      "first": IntegerAttr(rec["first"]), "size": IntegerAttr(rec["size"])}
             if rec["params"]:
-                props["params"] = DictionaryAttr({k: array_attr(f"{prefix}_{name}_{k}", np.asarray(v, np.float64))
-                                                  for k, v in rec["params"].items()})
+                fixed = rec["fixed"]
+                stored = {}
+                for k, v in rec["params"].items():
+                    key = DECAY_PARAMS[k] if DECAY_PARAMS.get(k) in fixed else k
+                    values = hwfiles.mantissas(fixed[key][0]) if key in fixed else np.asarray(v, np.float64)
+                    stored[key] = array_attr(f"{prefix}_{name}_{key}", values)
+                props["params"] = DictionaryAttr(stored)
+                if fixed:
+                    props["exponents"] = DictionaryAttr({k: IntegerAttr(int(e)) for k, (_, e) in fixed.items()})
             if rec["reset"] != "zero":
                 props["reset"] = StringAttr(rec["reset"])
             if rec["refractory"]:
@@ -779,7 +957,11 @@ class ConfigOp(IRDLOperation):
             if not np.array_equal(present, weights != 0):
                 props["present"] = array_attr(f"{res}_present", present)
             if np.any(np.asarray(xb.bias) != 0):
-                props["bias"] = array_attr(f"{res}_bias", np.asarray(xb.bias, dtype=np.float64))
+                if xb.bias_exponent is None:
+                    props["bias"] = array_attr(f"{res}_bias", np.asarray(xb.bias, dtype=np.float64))
+                else:
+                    props["bias"] = array_attr(f"{res}_bias", hwfiles.mantissas(xb.bias))
+                    props["bias_exponent"] = IntegerAttr(int(xb.bias_exponent))
             block.add_op(CrossbarOp.build(loc=loc, **props))
         rt = config.routing
         block.add_op(RoutingOp.build(indptr=array_attr(f"{prefix}_routing_indptr", _ints(rt.indptr)),
@@ -794,8 +976,9 @@ class ConfigOp(IRDLOperation):
         for key, value in (("network", network), ("clusters", clusters), ("graph", graph)):
             if value is not None:
                 props[key] = SymbolRefAttr(value)
-        if config.weight_bits is not None:
-            props["weight_bits"] = IntegerAttr(int(config.weight_bits))
+        for key in ("weight_bits", "state_bits", "decay_bits"):
+            if getattr(config, key) is not None:
+                props[key] = IntegerAttr(int(getattr(config, key)))
         props["dt"] = FloatAttr(float(config.neurons.dt))
         props["order"] = ArrayAttr([StringAttr(config.neurons.names[i]) for i in config.order])
         if bundle.pipeline:

@@ -2,6 +2,7 @@
 
     snn-opt net.snnir --simulate --partition --sdfg --bind --schedule --emit-hw
     snn-opt net.snnir ... --emit-hw='weight-bits=0'       # float weights, whatever the target says
+    snn-opt net.snnir ... --emit-hw='weight-bits=8 state-bits=24 decay-bits=12'   # Loihi's precisions
 
 A thin adapter. From the module's `snn.network`, its `cluster.graph`, the `sdf.graph` bound to
 an `hw.target` (`--bind`; `--schedule` gives the tiles' static orders) it builds the arrays with
@@ -11,6 +12,10 @@ result as an `hw.config` right after the sdf graph.
 
 - Weights: quantised to the target's `weight_bits` by default; `weight-bits=0` keeps float
   weights, `weight-bits=B` forces B bits (1 to 32).
+- Neuron parameters: `state-bits` (voltage-domain parameters and biases, signed, 2 to 32 bits)
+  and `decay-bits` (decay coefficients dt/tau, unsigned fractions, 1 to 32 bits) likewise: -1
+  (the default) takes the target's `state_bits` / `decay_bits` (float when it has none), 0 keeps
+  float, B forces B bits (the fixed-point form: snnir.algorithms.hwconfig).
 - Static orders: each tile's `sdf.schedule`, actors replaced by their clusters; without
   schedules, the order in which a time step needs the crossbars (`HwConfig.crossbars_on`).
 - Buffers (`snnir.algorithms.hwfiles.tile_buffers`): a tile's input buffer is the sum, over the
@@ -32,6 +37,7 @@ import numpy as np
 from snnir.algorithms import hwfiles
 from snnir.algorithms.hwconfig import ConfigError, build_config
 from snnir.algorithms.simulate import SimulationError
+from snnir.algorithms.target import DECAY_BITS_RANGE, STATE_BITS_RANGE
 from snnir.dialects import cluster, hw, sdf
 from snnir.ir import Operation
 from snnir.location import Location
@@ -49,7 +55,7 @@ def _failure(message: str, xbars: list[cluster.CrossbarOp], network: Any) -> Pas
         xb = xbars[int(m.group(1))]
         return PassFailure(message[:m.start()] + f"cluster @{xb.sym_name}" + message[m.end():], xb.loc)
     loc: Location = network.loc
-    m = re.search(r"\bof '([^']*)'", message)
+    m = re.search(r"\bof '([^']*)'", message) or re.search(r"\bpopulation '([^']*)'", message)
     if m:
         for op in populations(network):
             if op.sym_name == m.group(1):
@@ -81,11 +87,22 @@ class EmitHw(Pass):
 
     weight_bits: int = option(-1, "weight precision: -1 the target's weight_bits, 0 float weights, B integer "
                                   "levels of B bits (1 to 32) with a scale per column")
+    state_bits: int = option(-1, "neuron parameter precision (v_th, v_reset, v_leak, r, w_in, biases): -1 the "
+                                 "target's state_bits, 0 float, B signed B-bit mantissas (2 to 32) with one exponent "
+                                 "per population")
+    decay_bits: int = option(-1, "decay precision: -1 the target's decay_bits, 0 float time constants, D the decay "
+                                 "coefficients dt/tau as unsigned D-bit fractions (1 to 32)")
 
     def apply(self, module: Operation, ctx: PassContext) -> None:
         if not -1 <= self.weight_bits <= 32:
             raise PassFailure(f"weight-bits must be -1 (the target's), 0 (float weights) or 1 to 32, got "
                               f"{self.weight_bits}", module.loc)
+        if self.state_bits not in (-1, 0) and not STATE_BITS_RANGE[0] <= self.state_bits <= STATE_BITS_RANGE[1]:
+            raise PassFailure(f"state-bits must be -1 (the target's), 0 (float parameters) or "
+                              f"{STATE_BITS_RANGE[0]} to {STATE_BITS_RANGE[1]}, got {self.state_bits}", module.loc)
+        if not -1 <= self.decay_bits <= DECAY_BITS_RANGE[1]:
+            raise PassFailure(f"decay-bits must be -1 (the target's), 0 (float time constants) or "
+                              f"{DECAY_BITS_RANGE[0]} to {DECAY_BITS_RANGE[1]}, got {self.decay_bits}", module.loc)
         block = module.regions[0].block
         graphs = [op for op in block.ops if isinstance(op, sdf.GraphOp)]
         if not graphs:
@@ -121,8 +138,11 @@ class EmitHw(Pass):
         if bits is not None and bits > 32:
             raise PassFailure(f"target @{target.name} has {bits}-bit weights but a configuration holds at most 32 "
                               "(give --emit-hw='weight-bits=B' with B <= 32, or 0 for float weights)", graph.loc)
+        state_bits = target.state_bits if self.state_bits == -1 else (self.state_bits or None)
+        decay_bits = target.decay_bits if self.decay_bits == -1 else (self.decay_bits or None)
         try:
-            config = build_config(net, columns, np.array(tiles, dtype=np.int64), target.rows, target.cols, bits)
+            config = build_config(net, columns, np.array(tiles, dtype=np.int64), target.rows, target.cols, bits,
+                                  state_bits=state_bits, decay_bits=decay_bits)
         except ConfigError as e:
             raise _failure(str(e), xbars, network) from None
         except SimulationError as e:

@@ -9,7 +9,8 @@ The configuration (checked by the IR verifier first) runs on `snnir.algorithms.h
 columns' currents from the rows that routing filled, the neuron table updates the neurons.
 It prints the spikes of every population and of every tile. With `--compare NET.snnir` it also
 runs the reference simulator on the network and prints whether the spike trains are identical
-(float weights; exit status 1 when they are not) or, with quantised weights, how far the spike
+(float weights and parameters; exit status 1 when they are not) or, with quantised weights or
+fixed-point neuron parameters (`state_bits`, `decay_bits`: run dequantised), how far the spike
 counts move: per population, the total |difference| of the per-neuron counts over the total
 reference spikes. `--weights quantised` quantises a float configuration with `--weight-bits`
 (default: the target's weight_bits) as `--emit-hw` would; `--weights float` insists on float
@@ -153,6 +154,22 @@ def load_network(path: str, op: Any) -> tuple[Any, str]:
     return net, nets[0].sym_name
 
 
+def exact(config: Any) -> bool:
+    """Whether the configuration holds the network's own float values (weights and neuron parameters),
+    so the hardware must reproduce the reference spike for spike."""
+    return config.weight_bits is None and config.state_bits is None and config.decay_bits is None
+
+
+def precision_text(config: Any) -> str:
+    """`float weights`, `8-bit weights, 24-bit state, 12-bit decays`, ...: what the configuration rounds."""
+    parts = ["float weights" if config.weight_bits is None else f"{config.weight_bits}-bit weights"]
+    if config.state_bits is not None:
+        parts.append(f"{config.state_bits}-bit state")
+    if config.decay_bits is not None:
+        parts.append(f"{config.decay_bits}-bit decays")
+    return ", ".join(parts)
+
+
 def _table(header: list[str], rows: list[list[Any]]) -> str:
     """Text columns left-aligned, numbers right-aligned."""
     cells = [header] + [[str(x) for x in r] for r in rows]
@@ -220,7 +237,7 @@ def _main(argv: list[str]) -> int:
         return 1
 
     t = config.neurons
-    kind = "float weights" if config.weight_bits is None else f"{config.weight_bits}-bit weights"
+    kind = precision_text(config)
     tiles = sorted({c.tile for c in config.crossbars})
     print(f"hw.config @{bundle.name} on target @{bundle.target.name}: {len(config.crossbars)} crossbars on "
           f"{len(tiles)} tiles, {t.n} neurons, {kind}; {args.steps} steps, seed {args.seed}")
@@ -258,7 +275,7 @@ def _main(argv: list[str]) -> int:
         print(_table(["tile", "crossbars", "neurons", "spikes"], tile_rows))
     status = 0
     if ref is not None:
-        if config.weight_bits is None:
+        if exact(config):
             if identical:
                 print(f"spike trains: identical to the reference simulator on @{net_name}")
             else:
@@ -267,9 +284,8 @@ def _main(argv: list[str]) -> int:
         else:
             total = sum(r[4] for r in rows[:-1])
             moved = sum(r[5] for r in rows[:-1])
-            print(f"spike counts with {config.weight_bits}-bit weights: {moved} of {total} reference spikes moved "
-                  f"({moved / total:.4f})" if total else
-                  f"spike counts with {config.weight_bits}-bit weights: {moved} spikes, the reference has none")
+            print(f"spike counts with {kind}: {moved} of {total} reference spikes moved ({moved / total:.4f})"
+                  if total else f"spike counts with {kind}: {moved} spikes, the reference has none")
     if args.output:
         from snnir.algorithms.hwfiles import write_npz
 

@@ -1,7 +1,7 @@
 """The backend: `--emit-hw`, configuration files (`--to-config`, `--from-config`) and `snn-sim`.
 
 End to end, every bundled example goes through the whole pipeline (simulate, partition, sdfg, bind,
-schedule, emit-hw with float weights), out to configuration files, and `snn-sim --compare` must
+schedule, emit-hw with float weights and parameters), out to configuration files, and `snn-sim --compare` must
 report spike trains identical to the reference simulator's. Below that: configurations survive the
 trip through files and through the IR unchanged (random networks, clusterings and bindings), files
 are byte-for-byte deterministic, manifests are checked against the shipped JSON Schema, and the
@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from snnir.algorithms import hwfiles
-from snnir.algorithms.hwconfig import PARAMS, ConfigError, HwConfig, build_config
+from snnir.algorithms.hwconfig import FIXED_NAMES, PARAMS, ConfigError, HwConfig, build_config
 from snnir.algorithms.hwsim import Machine
 from snnir.algorithms.simulate import MODELS
 from snnir.algorithms.target import load_target
@@ -66,12 +66,13 @@ def test_example_configuration_files_run_exactly(path, tmp_path):
     options = PIPELINE_OPTIONS.get(path.stem, ["--partition"])
     hw_ir = tmp_path / "hw.snnir"
     status, _, err = call(snn_opt, [str(path), "--simulate", *options, "--sdfg", "--bind", "--schedule",
-                                    "--emit-hw=weight-bits=0", "-o", str(hw_ir)])
+                                    "--emit-hw=weight-bits=0 state-bits=0 decay-bits=0", "-o", str(hw_ir)])
     assert status == 0, err
     status, _, err = call(snn_translate, ["--to-config", str(hw_ir), "-o", str(tmp_path / "config")])
     assert status == 0, err
     manifest = json.loads((tmp_path / "config" / "manifest.json").read_text())
-    assert manifest["weight_bits"] is None and manifest["crossbars"]
+    assert manifest["weight_bits"] is manifest["state_bits"] is manifest["decay_bits"] is None
+    assert manifest["crossbars"]
     # the network to compare with is the compiled one (fan-in decomposition may have added relays)
     status, out, err = call(snn_sim, [str(tmp_path / "config"), "--steps", str(STEPS), "--seed", "0",
                                       "--compare", str(hw_ir)])
@@ -94,8 +95,9 @@ def bundle_of(config: HwConfig, name: str = "net_hw") -> hwfiles.Bundle:
 
 def assert_same_config(a: HwConfig, b: HwConfig) -> None:
     assert a.weight_bits == b.weight_bits and a.order == b.order and len(a.crossbars) == len(b.crossbars)
+    assert (a.state_bits, a.decay_bits) == (b.state_bits, b.decay_bits)
     for x, y in zip(a.crossbars, b.crossbars):
-        assert (x.index, x.tile) == (y.index, y.tile)
+        assert (x.index, x.tile, x.bias_exponent) == (y.index, y.tile, y.bias_exponent)
         for field in ("row_source", "col_neuron", "weights", "present", "bias"):
             u, v = getattr(x, field), getattr(y, field)
             assert u.dtype == v.dtype or field in ("row_source", "col_neuron"), field
@@ -112,6 +114,12 @@ def assert_same_config(a: HwConfig, b: HwConfig) -> None:
         np.testing.assert_array_equal(getattr(s, field), getattr(t, field), err_msg=field)
     for name in PARAMS:
         np.testing.assert_array_equal(s.params[name], t.params[name], err_msg=name)
+    for p in range(len(s.names)):   # the fixed form of every population's parameters
+        fs, ft = s.fixed_params(p), t.fixed_params(p)
+        assert list(fs) == list(ft)
+        for key in fs:
+            np.testing.assert_array_equal(fs[key][0], ft[key][0], err_msg=key)
+            assert fs[key][1] == ft[key][1], key
     for p, q in zip(s.spikes, t.spikes):
         assert (p is None) == (q is None)
         if p is not None:
@@ -138,8 +146,8 @@ def test_random_configurations_survive_files_and_the_ir(case):
     net, columns, tiles, seed = case
     if delay_clashes(net):
         return  # no configuration (test_hwsim checks the refusal)
-    for bits in (None, 3):
-        config = build_config(net, columns, tiles, 10**6, 10**6, bits)
+    for bits, state_bits, decay_bits in ((None, None, None), (3, None, None), (None, 12, 10), (4, 3, None)):
+        config = build_config(net, columns, tiles, 10**6, 10**6, bits, state_bits=state_bits, decay_bits=decay_bits)
         bundle = bundle_of(config)
         with tempfile.TemporaryDirectory() as tmp:
             hwfiles.write_bundle(tmp, bundle, {"snnir_version": "0", "input_sha256": "0" * 64})
@@ -156,13 +164,22 @@ def test_random_configurations_survive_files_and_the_ir(case):
             np.testing.assert_array_equal(a.spikes[name], b.spikes[name])
 
 
-def tiny_bundle(bits: int | None = None) -> hwfiles.Bundle:
-    path = Path(__file__).resolve().parents[1] / "Tools" / "snn-sim" / "Inputs" / "tiny.snnir"
+def tiny_bundle(bits: int | None = None, state_bits: int | None = None, decay_bits: int | None = None,
+                net_file: str = "Tools/snn-sim/Inputs/tiny.snnir") -> hwfiles.Bundle:
+    path = Path(__file__).resolve().parents[1] / net_file
     from snnir.passes.simulate import network_from_ir, networks
 
     net, _ = network_from_ir(networks(parse_source(path.read_text(), str(path), Context()))[0])
     columns = [np.array([2, 3]), np.array([4]), np.array([5]), np.array([6])]
-    return bundle_of(build_config(net, columns, [0, 1, 1, 0], 2, 2, bits), "tiny_hw")
+    return bundle_of(build_config(net, columns, [0, 1, 1, 0], 2, 2, bits, state_bits=state_bits,
+                                  decay_bits=decay_bits), "tiny_hw")
+
+
+FIXED_NET = "Translate/config/Inputs/fixed.snnir"   # lif and cuba_lif populations with biases
+
+
+def fixed_bundle(bits: int | None = 2) -> hwfiles.Bundle:
+    return tiny_bundle(bits, 16, 12, FIXED_NET)
 
 
 def test_configuration_files_are_byte_for_byte_deterministic(tmp_path):
@@ -184,6 +201,44 @@ def test_configuration_files_are_byte_for_byte_deterministic(tmp_path):
         assert sorted(f.files) == sorted(f"{c}/{k}" for c in ("c0", "c3")
                                          for k in ("rows", "columns", "weights", "scale", "delays", "present", "bias"))
         assert f["c0/weights"].dtype == np.int32 and f["c0/scale"].dtype == np.float64
+
+
+def test_fixed_point_files_are_deterministic_and_hold_int32_mantissas(tmp_path):
+    prov = {"snnir_version": "0", "input_sha256": hwfiles.sha256_text("x")}
+    hwfiles.write_bundle(str(tmp_path / "a"), fixed_bundle(), prov)
+    hwfiles.write_bundle(str(tmp_path / "b"), fixed_bundle(), prov)
+    for name in sorted(os.listdir(tmp_path / "a")):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    with np.load(tmp_path / "a" / "neurons.npz") as f:
+        assert sorted(f.files) == ["decay", "decay_mem", "decay_syn", "r", "v_leak", "v_reset", "v_th", "w_in"]
+        assert {str(f[k].dtype) for k in f.files} == {"int32"}
+        assert f["decay"].tolist() == [0, 0, 205, 410, 819, 0, 0]          # dt/tau x 2^12, 0 off the lif population
+    with np.load(tmp_path / "a" / "tile0.npz") as f:
+        assert f["c0/bias"].dtype == np.int32 and f["c0/bias"].tolist() == [26214, 0]   # 0.1 x 2^18
+    manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
+    assert (manifest["state_bits"], manifest["decay_bits"]) == (16, 12)
+    assert manifest["populations"][1]["exponents"] == {"decay": -12, "r": -10, "v_leak": 0, "v_reset": 0, "v_th": -14}
+    assert [x["bias_exponent"] for x in manifest["crossbars"]] == [-18, -16, 0, 0]
+    hwfiles.validate_manifest(manifest)
+    again, _ = hwfiles.read_bundle(str(tmp_path / "a"))
+    assert_same_config(fixed_bundle().config, again.config)
+
+
+def test_a_manifest_without_the_new_fields_still_reads(tmp_path):
+    """Files written before fixed-point parameters existed have no state_bits, decay_bits, exponents or
+    bias_exponent: they read as float."""
+    hwfiles.write_bundle(str(tmp_path), tiny_bundle(), {"snnir_version": "0", "input_sha256": "0" * 64})
+    path = tmp_path / "manifest.json"
+    m = json.loads(path.read_text())
+    for key in ("state_bits", "decay_bits"):
+        del m[key]
+    for p in m["populations"]:
+        del p["exponents"]
+    for x in m["crossbars"]:
+        del x["bias_exponent"]
+    path.write_text(json.dumps(m))
+    read, _ = hwfiles.read_bundle(str(tmp_path))
+    assert_same_config(tiny_bundle().config, read.config)
 
 
 def test_a_configuration_that_holds_one_value_per_population_is_refused_for_mixed_resets():
@@ -210,7 +265,14 @@ def test_the_schema_knows_every_model_and_parameter():
     schema = hwfiles.schema()
     pops = schema["properties"]["populations"]["items"]["properties"]
     assert pops["model"]["enum"] == list(MODELS)
-    assert schema["properties"]["neuron_table"]["properties"]["params"]["items"]["enum"] == list(PARAMS)
+    stored = list(dict.fromkeys(PARAMS + FIXED_NAMES))   # the parameters and the decay coefficients' names
+    assert schema["properties"]["neuron_table"]["properties"]["params"]["items"]["enum"] == stored
+    assert set(pops["exponents"]["propertyNames"]["enum"]) == set(FIXED_NAMES)
+    from snnir.algorithms.hwconfig import EXPONENT_LIMIT
+
+    bias_exponent = schema["properties"]["crossbars"]["items"]["properties"]["bias_exponent"]
+    for limits in (pops["exponents"]["additionalProperties"], bias_exponent):
+        assert (limits["minimum"], limits["maximum"]) == (-EXPONENT_LIMIT, EXPONENT_LIMIT)
     import jsonschema
 
     jsonschema.Draft202012Validator.check_schema(schema)
@@ -218,6 +280,33 @@ def test_the_schema_knows_every_model_and_parameter():
 
 def test_a_written_manifest_is_valid():
     hwfiles.validate_manifest(good_manifest())
+    hwfiles.validate_manifest(fixed_manifest())
+
+
+def fixed_manifest() -> dict:
+    return hwfiles.manifest_of(fixed_bundle(), {"snnir_version": "0.1.0", "input_sha256": "a" * 64})
+
+
+@pytest.mark.parametrize("change, field, message", [
+    (lambda m: m.update(state_bits=1), "state_bits", "1 is less than the minimum of 2"),
+    (lambda m: m.update(decay_bits=33), "decay_bits", "33 is greater than the maximum of 32"),
+    (lambda m: m.update(decay_bits="12"), "decay_bits", "'12' is not of type 'integer', 'null'"),
+    (lambda m: m["populations"][1]["exponents"].update(v_th=5000), "populations[1].exponents.v_th",
+     "5000 is greater than the maximum of 1200"),
+    (lambda m: m["populations"][1]["exponents"].update(tau=-3), "populations[1].exponents", "'tau' is not one of"),
+    (lambda m: m["populations"][1].update(exponents=[]), "populations[1].exponents", "[] is not of type 'object'"),
+    (lambda m: m["crossbars"][0].update(bias_exponent="-3"), "crossbars[0].bias_exponent", "is not of type"),
+    (lambda m: m["target"].update(state_bits=40), "target.state_bits", "40 is greater than the maximum of 32"),
+    (lambda m: m["target"].update(decay_bits=0), "target.decay_bits", "0 is less than the minimum of 1"),
+    (lambda m: m["neuron_table"].update(params=["decay", "tau_decay"]), "neuron_table.params[1]", "is not one of"),
+])
+def test_invalid_fixed_point_manifests_name_the_field(change, field, message):
+    m = fixed_manifest()
+    change(m)
+    with pytest.raises(hwfiles.FormatError) as err:
+        hwfiles.validate_manifest(m)
+    assert err.value.file == "manifest.json" and err.value.field == field
+    assert message in err.value.message
 
 
 @pytest.mark.parametrize("change, field, message", [
@@ -264,18 +353,25 @@ def test_tile_buffers_sum_the_capacities_of_channels_crossing_into_and_out_of_ea
 
 # ------------------------------------------------------------------------------ no tracebacks
 
-OPS = (Path(__file__).resolve().parents[1] / "Passes" / "emit-hw" / "ops.snnir").read_text()
-_BODY_END = OPS.index("{-#")
-_INTS = [m for m in __import__("re").finditer(r"(?<![\w.])-?\d+(?![\w.])", OPS[:_BODY_END])
-         if not OPS[:m.start()].rstrip().endswith("//") and "//" not in OPS[OPS.rfind("\n", 0, m.start()):m.start()]]
+def _ops(name: str) -> tuple[str, list]:
+    """An ops file of test/Passes/emit-hw and the integers of its IR (not of its comments or resources)."""
+    text = (Path(__file__).resolve().parents[1] / "Passes" / "emit-hw" / name).read_text()
+    end = text.index("{-#")
+    ints = [m for m in __import__("re").finditer(r"(?<![\w.])-?\d+(?![\w.])", text[:end])
+            if not text[:m.start()].rstrip().endswith("//") and "//" not in text[text.rfind("\n", 0, m.start()):m.start()]]
+    return text, ints
+
+
+OPS_FILES = {name: _ops(name) for name in ("ops.snnir", "ops-fixed.snnir")}   # float, fixed-point parameters
 
 
 @settings(max_examples=40)
-@given(st.lists(st.tuples(st.integers(0, len(_INTS) - 1), st.integers(-2, 13)), min_size=1, max_size=3))
-def test_mutated_configurations_are_refused_or_run_never_a_traceback(changes):
-    text = OPS
-    for i, value in sorted(set(dict(changes).items()), reverse=True):
-        m = _INTS[i]
+@given(st.sampled_from(sorted(OPS_FILES)), st.lists(st.tuples(st.integers(0, 10**6), st.integers(-2, 13)),
+                                                   min_size=1, max_size=3))
+def test_mutated_configurations_are_refused_or_run_never_a_traceback(name, changes):
+    text, ints = OPS_FILES[name]
+    for i, value in sorted({(i % len(ints), v) for i, v in dict(changes).items()}, reverse=True):
+        m = ints[i]
         text = text[:m.start()] + str(value) + text[m.end():]
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "config.snnir")
@@ -302,32 +398,36 @@ def _int_fields(x, path=()):
         yield path
 
 
-_WRITTEN = good_manifest()
-_MANIFEST_INTS = list(_int_fields(_WRITTEN))
-
-
 _ARRAYS = [("tile0.npz", "c0/rows"), ("tile0.npz", "c0/columns"), ("tile0.npz", "c3/delays"),
            ("tile1.npz", "c2/weights"), ("tile1.npz", "c1/present"), ("routing.npz", "indptr"),
            ("routing.npz", "crossbar"), ("routing.npz", "row"), ("neurons.npz", "v_th")]
+# per kind of configuration (float parameters, fixed point): the bundle, its manifest's integers, arrays to change
+_FILE_CASES = {
+    False: (tiny_bundle(2), list(_int_fields(good_manifest())), _ARRAYS),
+    True: (fixed_bundle(), list(_int_fields(fixed_manifest())),
+           _ARRAYS + [("neurons.npz", "decay"), ("neurons.npz", "decay_syn"), ("tile0.npz", "c0/bias")]),
+}
 
 
 @settings(max_examples=40)
-@given(st.lists(st.tuples(st.integers(0, len(_MANIFEST_INTS) - 1), st.integers(-2, 12)), max_size=3),
+@given(st.booleans(), st.lists(st.tuples(st.integers(0, 10**6), st.integers(-2, 12)), max_size=3),
        st.sampled_from([None, "tile0.npz", "tile1.npz", "routing.npz", "neurons.npz"]), st.integers(0, 2**16),
-       st.lists(st.tuples(st.sampled_from(_ARRAYS), st.integers(0, 7), st.integers(-3, 12)), max_size=3))
-def test_mutated_configuration_files_are_refused_or_read_never_a_traceback(changes, damaged, cut, values):
+       st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 7), st.integers(-3, 12)), max_size=3))
+def test_mutated_configuration_files_are_refused_or_read_never_a_traceback(fixed, changes, damaged, cut, values):
+    bundle, manifest_ints, arrays_to_change = _FILE_CASES[fixed]
     with tempfile.TemporaryDirectory() as tmp:
-        hwfiles.write_bundle(tmp, tiny_bundle(2), {"snnir_version": "0", "input_sha256": "0" * 64})
+        hwfiles.write_bundle(tmp, bundle, {"snnir_version": "0", "input_sha256": "0" * 64})
         path = os.path.join(tmp, "manifest.json")
         m = json.loads(Path(path).read_text())
         for i, value in changes:
-            *head, last = _MANIFEST_INTS[i]
+            *head, last = manifest_ints[i % len(manifest_ints)]
             node = m
             for key in head:
                 node = node[key]
             node[last] = value
         Path(path).write_text(json.dumps(m))
-        for (file, key), at, value in values:   # change an element of an array
+        for k, at, value in values:   # change an element of an array
+            file, key = arrays_to_change[k % len(arrays_to_change)]
             arrays = dict(np.load(os.path.join(tmp, file)))
             flat = arrays[key].reshape(-1)
             if flat.size:

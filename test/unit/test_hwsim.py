@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from snnir.algorithms import partition as P
-from snnir.algorithms.hwconfig import ConfigError, HwConfig, build_config, columns_of, quantise
+from snnir.algorithms.hwconfig import (
+    ConfigError,
+    HwConfig,
+    build_config,
+    columns_of,
+    fix_parameters,
+    fixed_limit,
+    from_decay,
+    from_fixed,
+    quantise,
+    to_decay,
+    to_fixed,
+)
 from snnir.algorithms.hwsim import Machine, run
 from snnir.algorithms.simulate import Population, Projection, SimNetwork, dense_matrix, simulate, sparse_matrix
 from snnir.context import Context
@@ -557,3 +570,132 @@ def test_a_machine_runs_many_times_and_checks_its_inputs():
         machine.run(5, inputs={"a": 1.0})
     with pytest.raises(Exception, match="steps must be >= 0"):
         machine.run(-1)
+
+
+# ------------------------------------------------------------------------------ fixed-point parameters
+
+
+def test_to_fixed_by_hand():
+    m, e = to_fixed([1.0, 1.5, 0.7], 8)             # 1.5 = 96 x 2^-6 fits 127; at 2^-7 it would be 192
+    assert (m.tolist(), e, m.dtype) == ([64, 96, 45], -6, np.int32)
+    assert to_fixed([1000.0], 16)[0].tolist() == [32000] and to_fixed([1000.0], 16)[1] == -5
+    m, e = to_fixed(np.zeros(3), 8)                   # all zero: m = 0, e = 0
+    assert (m.tolist(), e) == ([0, 0, 0], 0)
+    m, e = to_fixed([2.5, -3.5, 127.0], 8)            # 127 fits at e = 0; halves round to even
+    assert (m.tolist(), e) == ([2, -4, 127], 0)
+    m, e = to_fixed([127.4], 8)                       # 127.4 rounds to 127: fits at e = 0 although 127.4 > 127
+    assert (m.tolist(), e) == ([127], 0)
+    m, e = to_fixed([-3.0, 1.0, 0.7], 2)              # 2 bits: -1..1; 3 = 1 x 2^2 (0.75 rounds up), 1 -> 0.25 -> 0
+    assert (m.tolist(), e) == ([-1, 0, 0], 2)
+    m, e = to_fixed([2.0**-1074], 32)                 # the smallest float64 still gets a mantissa
+    assert m.tolist() == [2**30] and from_fixed(m, e).tolist() == [2.0**-1074]
+    m, e = to_fixed([1.7976931348623157e308], 2)      # and the largest
+    assert m.tolist() == [1] and e == 1024
+    with pytest.raises(ConfigError, match="needs 2 to 32 bits, got 1"):
+        to_fixed([1.0], 1)
+    with pytest.raises(ConfigError, match="needs 2 to 32 bits, got 33"):
+        to_fixed([1.0], 33)
+    with pytest.raises(ConfigError, match="v_th is not finite"):
+        to_fixed([1.0, np.nan], 8, "v_th")
+
+
+def _round_half_even(x: Fraction) -> int:
+    return round(x)   # Fraction.__round__ rounds halves to even
+
+
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=6), st.integers(2, 32))
+def test_to_fixed_is_the_nearest_value_of_the_smallest_exponent_that_fits(values, bits):
+    m, e = to_fixed(values, bits)
+    q = fixed_limit(bits)
+    assert m.dtype == np.int32 and np.all(np.abs(m.astype(np.int64)) <= q)
+    scale = Fraction(2) ** e
+    for v, mi in zip(values, m.tolist()):
+        assert abs(Fraction(v) - mi * scale) <= scale / 2           # within half a step
+        assert mi == _round_half_even(Fraction(v) / scale)          # round half to even
+    top = max(abs(Fraction(v)) for v in values)
+    if top == 0:
+        assert e == 0
+    else:                                                             # e - 1 would not fit the largest |value|
+        assert _round_half_even(top / (scale / 2)) > q
+
+
+def test_to_decay_by_hand_and_its_limits():
+    m = to_decay([0.02, 0.01, 0.005], 1e-3, 8)        # dt/tau = 0.05, 0.1, 0.2 -> x 256 -> 12.8, 25.6, 51.2
+    assert m.tolist() == [13, 26, 51] and m.dtype == np.int64
+    np.testing.assert_array_equal(from_decay(m, 8), np.array([13, 26, 51]) / 256)
+    assert to_decay([1e-3], 1e-3, 32).tolist() == [2**32]            # tau = dt: the coefficient 1 needs 2^d
+    assert to_decay([0.02], 1e-3, 4).tolist() == [1]                  # 0.8 -> 1
+    with pytest.raises(ConfigError, match=r"^tau of 'h' is 0.02 s at neuron 1: its decay coefficient dt/tau = 0.05 rounds "
+                                          r"to 0 with 3-bit decays \(tau must be below 2\^4 dt = 0.016 s\)$"):
+        to_decay([0.01, 0.02], 1e-3, 3, "tau of 'h'")
+    assert to_decay([0.0159], 1e-3, 3).tolist() == [1]               # just below the limit: 0.503 -> 1
+    with pytest.raises(ConfigError, match="shorter than the time step 0.001 s: its decay coefficient dt/tau = 2 "
+                                          "exceeds 1, the largest a 8-bit decay holds"):
+        to_decay([0.02, 0.0005], 1e-3, 8)
+    with pytest.raises(ConfigError, match="needs 1 to 32 bits, got 0"):
+        to_decay([0.02], 1e-3, 0)
+
+
+@given(st.floats(1e-6, 1e3), st.floats(1e-5, 1.0), st.integers(1, 32))
+def test_to_decay_rounds_the_coefficient_or_names_the_limit(tau, dt, bits):
+    k = Fraction(dt) / Fraction(tau)
+    exact = k * 2**bits
+    try:
+        m = int(to_decay([tau], dt, bits)[0])
+    except ConfigError as e:
+        assert "rounds to 0" in str(e) or "exceeds 1" in str(e)
+        rounded = _round_half_even(Fraction(dt / tau) * 2**bits)    # the float64 coefficient, as computed
+        assert rounded < 1 or rounded > 2**bits
+        return
+    assert 1 <= m <= 2**bits
+    assert abs(Fraction(dt / tau) - Fraction(m, 2**bits)) <= Fraction(1, 2 ** (bits + 1))
+    assert abs(exact - m) <= Fraction(1, 2) + exact * Fraction(1, 2**50)   # k itself is rounded to float64 once
+
+
+def test_fixed_parameters_of_a_configuration():
+    net = small_net()
+    float_config = build_config(net, [np.array([2, 3]), np.array([4])], [0, 0], 4, 4)
+    config = build_config(net, [np.array([2, 3]), np.array([4])], [0, 0], 4, 4, state_bits=8, decay_bits=6)
+    assert (config.state_bits, config.decay_bits, config.weight_bits) == (8, 6, None)
+    t = config.neurons
+    assert t.fixed_params(0) == {}                                    # the input has none
+    fa, fb = t.fixed_params(1), t.fixed_params(2)
+    assert list(fa) == ["r", "v_th", "v_reset"] and list(fb) == ["decay", "r", "v_leak", "v_th", "v_reset"]
+    assert fa["r"][0].tolist() == [125, 125] and fa["r"][1] == 3     # 1000 = 125 x 2^3
+    assert fb["decay"][0].tolist() == [32] and fb["decay"][1] == -6  # dt/tau = 0.5 = 32 / 64
+    assert fb["v_th"][0].tolist() == [64] and fb["v_th"][1] == -7
+    np.testing.assert_array_equal(t.params["tau"][4:], [2e-3])       # tau = dt / k, the dequantised value
+    np.testing.assert_array_equal(t.coefficients(2)["tau"], [0.5])   # the update uses k itself
+    xa = config.crossbars[0]                                          # biases 0.1875 and 0.0625 (two projections)
+    assert xa.bias.tolist() == [96, 32] and xa.bias_exponent == -9
+    np.testing.assert_array_equal(xa.effective_bias(), float_config.crossbars[0].bias)
+    # every value here is exact in 8 bits: the hardware runs the network spike for spike
+    assert_same(run(config, net, 60, seed=3, record_spikes=True, record_voltages=True),
+                simulate(net, 60, seed=3, record_spikes=True, record_voltages=True), "fixed")
+    # fixing a fixed configuration again changes nothing
+    again = fix_parameters(config, 8, 6)
+    for p in range(3):
+        assert {k: (m.tolist(), e) for k, (m, e) in again.neurons.fixed_params(p).items()} == \
+            {k: (m.tolist(), e) for k, (m, e) in t.fixed_params(p).items()}
+    with pytest.raises(ConfigError, match="state_bits must be between 2 and 32, got 1"):
+        build_config(net, [np.array([2, 3]), np.array([4])], [0, 0], 4, 4, state_bits=1)
+    with pytest.raises(ConfigError, match="decay_bits must be between 1 and 32, got 40"):
+        build_config(net, [np.array([2, 3]), np.array([4])], [0, 0], 4, 4, decay_bits=40)
+
+
+@pytest.mark.parametrize("bits, bound", [((None, 16, None), 0.0), ((None, 24, 12), 0.01), ((8, 24, 12), 0.02),
+                                         ((None, 16, 8), 0.05)])
+def test_fixed_point_lenet5_parameters_move_spike_counts_a_little(bits, bound, record_property):
+    """LeNet-5's state parameters (r = 1 or 1000, v_th = 1, zeros) are exact in fixed point, so only the
+    decays (dt/tau = 0.05: 205/4096 at 12 bits, 13/256 at 8) and the weights move spike counts."""
+    net, columns, tiles, ref, _ = example("lenet5")
+    weight_bits, state_bits, decay_bits = bits
+    config = build_config(net, columns, tiles, ROWS, COLS, weight_bits, state_bits=state_bits, decay_bits=decay_bits)
+    hw = run(config, net, STEPS, seed=0)
+    names = [p.name for p in net.populations if p.model not in ("input", "relay")]
+    moved = sum(int(np.abs(hw.counts[k] - ref.counts[k]).sum()) for k in names)
+    total = sum(int(ref.counts[k].sum()) for k in names)
+    record_property(f"lenet5_{bits}_count_deviation", moved / total)
+    print(f"lenet5, (weight, state, decay) bits {bits}: sum |count - reference| / spikes = {moved}/{total}")
+    assert moved / total <= bound
+    np.testing.assert_array_equal(hw.counts["image"], ref.counts["image"])   # the same input spikes

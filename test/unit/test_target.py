@@ -108,6 +108,12 @@ def test_bundled_key_figures():
     assert (sp.tiles, sp.fan_out, sp.weight_bits) == (9, 2, 8)
     assert load_target("spinnaker").tiles == 16
     assert load_target("memristive").rows == 128
+    # fixed-point neuron parameters: set only where the chip documents them (each description says so)
+    bits = {name: (load_target(name).state_bits, load_target(name).decay_bits) for name in BUNDLED}
+    assert bits == {"paper4": (None, None), "tutorial2x2": (None, None), "truenorth": (20, None), "loihi": (24, 12),
+                    "dynapse": (None, None), "speck": (16, None), "spinnaker": (None, None), "memristive": (None, None)}
+    for name in ("truenorth", "loihi", "speck", "dynapse", "spinnaker", "memristive"):
+        assert "state_bits" in load_target(name).description, name
     for name in BUNDLED:  # every real chip says what is assumed
         if name not in ("paper4", "tutorial2x2"):
             assert "assumption" in load_target(name).description.lower(), name
@@ -210,6 +216,14 @@ def test_hops_is_a_metric(rows, cols, data):
     ({"synapses": 0}, "'synapses' must be a positive integer or null, got 0"),
     ({"fan_out": -1}, "'fan_out' must be a positive integer or null, got -1"),
     ({"weight_bits": 65}, "'weight_bits' must be an integer from 1 to 64 or null, got 65"),
+    ({"state_bits": 1}, "'state_bits' must be an integer from 2 to 32 or null, got 1"),
+    ({"state_bits": 33}, "'state_bits' must be an integer from 2 to 32 or null, got 33"),
+    ({"state_bits": 16.0}, "'state_bits' must be an integer from 2 to 32 or null, got 16.0"),
+    ({"state_bits": True}, "'state_bits' must be an integer from 2 to 32 or null, got true"),
+    ({"decay_bits": 0}, "'decay_bits' must be an integer from 1 to 32 or null, got 0"),
+    ({"decay_bits": 33}, "'decay_bits' must be an integer from 1 to 32 or null, got 33"),
+    ({"decay_bits": "12"}, "'decay_bits' must be an integer from 1 to 32 or null, got \"12\""),
+    ({"state_bit": 16}, "unknown key 'state_bit' (did you mean 'state_bits'?)"),
     ({"mesh": [4]}, "'mesh' must be null or [rows, cols] of two positive integers, got [4]"),
     ({"mesh": [2, 3]}, "'mesh' [2, 3] has 6 positions but 'tiles' is 4"),
     ({"hop_latency": -1}, "'hop_latency' must be a non-negative finite number, got -1"),
@@ -241,6 +255,7 @@ def test_missing_and_optional_keys():
     assert "missing required keys 'tiles', 'rows'" in str(e)
     t = target_from_dict(minimal())
     assert (t.mesh, t.synapses, t.weight_bits, t.fan_out, t.tdma_wheel, t.description) == (None,) * 5 + ("",)
+    assert t.state_bits is None and t.decay_bits is None
     assert t.synapse_capacity == 128 * 128
 
 
@@ -357,6 +372,23 @@ def test_op_verifier_shares_cross_field_checks():
     module = parse_source(text, "x.snnir")
     with pytest.raises(DiagnosticError, match="'mesh' \\[2, 3\\] has 6 positions but 'tiles' is 4"):
         verify_operation(module)
+
+
+def test_fixed_point_fields_in_a_file_and_the_op(tmp_path):
+    t = load_target(write(tmp_path, json.dumps(minimal(state_bits=16, decay_bits=1))))
+    assert (t.state_bits, t.decay_bits) == (16, 1)
+    op = TargetOp.from_target(t)
+    text = print_operation(op)
+    assert "state_bits = 16, decay_bits = 1, input_buffer" in text
+    (back,) = parse_source(text).regions[0].block.ops
+    assert back.to_target() == t
+    e = error_of(load_target, write(tmp_path, '{"name": "t", "tiles": 4, "rows": 128, "cols": 128,\n'
+                                              ' "input_buffer": 64, "output_buffer": 64, "hop_latency": 3,\n'
+                                              ' "bandwidth": 96, "exec_time": 16, "decay_bits": 40}'))
+    assert (e.line, e.col, e.message) == (3, 36, "'decay_bits' must be an integer from 1 to 32 or null, got 40")
+    with pytest.raises(TargetError, match="'state_bits' must be an integer from 2 to 32 or null, got 1"):
+        Target(**{**minimal(), "mesh": None, "synapses": None, "weight_bits": None, "fan_out": None,
+                  "tdma_wheel": None, "tdma_slice": None, "state_bits": 1})
 
 
 def test_op_numbers_and_strings():
