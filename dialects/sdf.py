@@ -134,21 +134,23 @@ class GraphOp(IRDLOperation):
         if not bound:
             raise VerifyException("has schedules but its actors are not bound to tiles")
         tile_of = {a.sym_name: a.tile.value for a in actors}
-        seen: dict[int, ScheduleOp] = {}
+        fired: dict[int, set[str]] = {}  # per tile, the actors its schedule fires (linear, not actors x entries)
         for sched in schedules:
             t = sched.tile.value
-            if t in seen:
+            if t in fired:
                 raise VerifyException(f"tile {t} has two schedules")
-            seen[t] = sched
+            fired[t] = names = set()
             for ref in sched.order.data:
-                if tile_of.get(ref.root) != t:
-                    raise VerifyException(f"the schedule of tile {t} lists @{ref.root}, which is bound to tile "
-                                          f"{tile_of.get(ref.root)}")
+                root = ref.root
+                if tile_of.get(root) != t:
+                    raise VerifyException(f"the schedule of tile {t} lists @{root}, which is bound to tile "
+                                          f"{tile_of.get(root)}")
+                names.add(root)
         for a in actors:
             t = a.tile.value
-            if t not in seen:
+            if t not in fired:
                 raise VerifyException(f"tile {t} of actor @{a.sym_name} has no schedule")
-            if all(ref.root != a.sym_name for ref in seen[t].order.data):
+            if a.sym_name not in fired[t]:
                 raise VerifyException(f"the schedule of tile {t} never fires @{a.sym_name}")
 
 

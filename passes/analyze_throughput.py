@@ -50,9 +50,38 @@ def sdf_graph_of(graph: sdf.GraphOp) -> tuple[algo.SDFGraph, list[sdf.ActorOp], 
     return g, actors, channels
 
 
-def _text(x: Fraction | float) -> str:
+def exact_text(x: Fraction | float) -> str:
     """An exact value as JSON-friendly text: "16", "80/3", or the float's repr."""
     return str(x) if isinstance(x, Fraction) else repr(float(x))
+
+
+def analyse(graph: sdf.GraphOp, semantics: str = "self-timed",
+            arrays: tuple[algo.SDFGraph, list[sdf.ActorOp], list[sdf.ChannelOp]] | None = None
+            ) -> tuple[Any, list[str], int]:
+    """The analysis of a verified graph as bound (resource models, schedules) or as it stands.
+
+    Returns the result (exact `period` and `throughput` when the execution times are integers),
+    the critical channels by name and the initial tokens of the iteration matrix. Public so
+    that tools can report the exact figures the pass stores as floats. Raises `algo.SDFError`,
+    and ValueError for a mapping the target cannot hold. `arrays`: `sdf_graph_of(graph)`, when
+    the caller has it already.
+    """
+    g, _, channels = arrays if arrays is not None else sdf_graph_of(graph)
+    if hardware.is_bound(graph):
+        platform = mapping.Platform.from_target(hardware.graph_target(graph))
+        bound = mapping.bound_throughput(g, platform, hardware.graph_mapping(graph, platform.tiles), semantics)
+        return bound, list(bound.critical_channels), int(bound.analysis.tokens)
+    caps = [ch.capacity.value if ch.capacity is not None else -1 for ch in channels]
+    if any(c >= 0 for c in caps):  # buffers bound the channels: back-edges (method.md section 5)
+        from snnir.algorithms.buffers import with_capacities
+
+        model = with_capacities(g, np.array(caps, dtype=np.int64))
+        result = algo.throughput(model, semantics=semantics)
+        names = [channels[k].describe() if k < len(channels) else model.channel_names[k]
+                 for k in result.critical_channels]
+        return result, names, int(result.tokens)
+    result = algo.throughput(g, semantics=semantics)
+    return result, [channels[k].describe() for k in result.critical_channels], int(result.tokens)
 
 
 @dataclass(frozen=True)
@@ -84,35 +113,24 @@ class AnalyzeThroughput(Pass):
                 raise PassFailure(f"cannot write the analysis report '{self.report}': {e.strerror}",
                                   module.loc) from None
 
-    def _run(self, graph: sdf.GraphOp, g: algo.SDFGraph, channels: list[sdf.ChannelOp], ctx: PassContext) -> tuple[Any, list[str], int]:
-        """The analysis of the graph as bound (resource models, schedules) or as it stands."""
+    def _run(self, graph: sdf.GraphOp, arrays: tuple[algo.SDFGraph, list[sdf.ActorOp], list[sdf.ChannelOp]],
+             ctx: PassContext) -> tuple[Any, list[str], int]:
+        """`analyse`, warning first when a bound graph's shared tiles have no static orders."""
         if hardware.is_bound(graph):
             tiles = [a.tile.value for a in graph.actors]
             if not graph.schedules and len(set(tiles)) < len(tiles):
                 ctx.warning(f"@{graph.sym_name} is bound but not scheduled: actors sharing a tile are analysed "
                                   "as if they ran in parallel (run --schedule first)", graph.loc)
-            platform = mapping.Platform.from_target(hardware.graph_target(graph))
-            bound = mapping.bound_throughput(g, platform, hardware.graph_mapping(graph, platform.tiles), self.semantics)
-            return bound, list(bound.critical_channels), int(bound.analysis.tokens)
-        caps = [ch.capacity.value if ch.capacity is not None else -1 for ch in channels]
-        if any(c >= 0 for c in caps):  # buffers bound the channels: back-edges (method.md section 5)
-            from snnir.algorithms.buffers import with_capacities
-
-            model = with_capacities(g, np.array(caps, dtype=np.int64))
-            result = algo.throughput(model, semantics=self.semantics)
-            names = [channels[k].describe() if k < len(channels) else model.channel_names[k]
-                     for k in result.critical_channels]
-            return result, names, int(result.tokens)
-        result = algo.throughput(g, semantics=self.semantics)
-        return result, [channels[k].describe() for k in result.critical_channels], int(result.tokens)
+        return analyse(graph, self.semantics, arrays)
 
     def _analyse(self, graph: sdf.GraphOp, ctx: PassContext) -> dict[str, Any]:
         if not graph.actors:
             raise PassFailure(f"@{graph.sym_name} has no actors", graph.loc)
-        g, actors, channels = sdf_graph_of(graph)
+        arrays = sdf_graph_of(graph)
+        _, actors, channels = arrays
         t0 = time.perf_counter()
         try:
-            result, critical_channels, model_tokens = self._run(graph, g, channels, ctx)
+            result, critical_channels, model_tokens = self._run(graph, arrays, ctx)
         except algo.SDFError as e:
             # rates conflict on a channel; other failures are about actors
             if e.channels and (isinstance(e, algo.InconsistentGraph) or not e.actors):
@@ -140,9 +158,9 @@ class AnalyzeThroughput(Pass):
             "graph": graph.sym_name,
             "semantics": self.semantics,
             "period": float(result.period),
-            "period_exact": _text(result.period),
+            "period_exact": exact_text(result.period),
             "throughput": float(result.throughput) if bounded else None,
-            "throughput_exact": _text(result.throughput) if bounded else None,
+            "throughput_exact": exact_text(result.throughput) if bounded else None,
             "latency": float(result.latency),
             "repetition": {a.sym_name: int(q) for a, q in zip(actors, result.repetition)},
             "critical_cycle": {

@@ -107,6 +107,32 @@ def build_graph(network: snn.NetworkOp, conn: algo.Connectivity, clustering: alg
                                  body=Region([block]), loc=network.loc)
 
 
+def _check_synapse_places(xbars: list, syns: list[np.ndarray], rows: list[np.ndarray], conn: algo.Connectivity,
+                          column_of: np.ndarray) -> None:
+    """Each crossbar's synapses end in its own columns and start in its rows (raises VerifyException).
+
+    All crossbars at once (one sort of the (crossbar, row) keys), since the IR is verified after
+    every pass and thousands of crossbars made a per-crossbar `isin` the verifier's main cost. The
+    crossbar named is the first in order that breaks a rule, as a loop over them would find it.
+    """
+    k_syn = np.repeat(np.arange(len(xbars), dtype=np.int64), [s.size for s in syns])
+    syn = np.concatenate(syns) if syns else np.zeros(0, np.int64)
+    n = max(conn.n, 1)
+    bad_post = np.flatnonzero(column_of[conn.post[syn]] != k_syn)
+    row_keys = np.sort(np.concatenate([k * n + r for k, r in enumerate(rows)]) if rows else np.zeros(0, np.int64))
+    syn_keys = k_syn * n + conn.pre[syn]
+    at = np.minimum(np.searchsorted(row_keys, syn_keys), max(row_keys.size - 1, 0))
+    bad_pre = np.flatnonzero(row_keys[at] != syn_keys) if row_keys.size else np.arange(syn_keys.size)
+    first_post = int(k_syn[bad_post[0]]) if bad_post.size else len(xbars)
+    first_pre = int(k_syn[bad_pre[0]]) if bad_pre.size else len(xbars)
+    if first_post < len(xbars) and first_post <= first_pre:
+        raise VerifyException(f"crossbar @{xbars[first_post].sym_name} holds a synapse whose post-synaptic neuron is "
+                              "elsewhere")
+    if first_pre < len(xbars):
+        raise VerifyException(f"crossbar @{xbars[first_pre].sym_name} holds a synapse whose pre-synaptic neuron is "
+                              "not a row")
+
+
 def verify_graph(graph: cluster.GraphOp, network: Any) -> None:
     """The invariants of a cluster graph against its network (raises VerifyException).
 
@@ -121,6 +147,7 @@ def verify_graph(graph: cluster.GraphOp, network: Any) -> None:
         raise VerifyException("has no crossbars")
     column_of = np.full(conn.n, -1, np.int64)
     seen_syn = np.zeros(conn.pre.size, np.int64)
+    syns, rows = [], []
     for k, xb in enumerate(xbars):
         cols_ids = cluster.ids_of(xb.columns)
         if cols_ids.size and (cols_ids.min() < 0 or cols_ids.max() >= conn.n):
@@ -133,6 +160,8 @@ def verify_graph(graph: cluster.GraphOp, network: Any) -> None:
         if syn.size and (syn.min() < 0 or syn.max() >= conn.pre.size):
             raise VerifyException(f"crossbar @{xb.sym_name} names a synapse outside 0..{conn.pre.size - 1}")
         np.add.at(seen_syn, syn, 1)
+        syns.append(syn)
+        rows.append(cluster.ids_of(xb.rows))
     offsets = np.concatenate([[0], np.cumsum([op.results[0].type.size for op in pops])])
     missing = np.flatnonzero(conn.postsynaptic & (column_of < 0))
     if missing.size:
@@ -144,13 +173,7 @@ def verify_graph(graph: cluster.GraphOp, network: Any) -> None:
         s = int(np.flatnonzero(seen_syn != 1)[0])
         raise VerifyException(f"synapse {s} is placed {int(seen_syn[s])} times, not once")
     clustering = algo.Clustering(len(xbars), column_of)
-    for k, xb in enumerate(xbars):
-        syn = cluster.ids_of(xb.synapses)
-        if np.any(column_of[conn.post[syn]] != k):
-            raise VerifyException(f"crossbar @{xb.sym_name} holds a synapse whose post-synaptic neuron is elsewhere")
-        rows = cluster.ids_of(xb.rows)
-        if not np.all(np.isin(conn.pre[syn], rows)):
-            raise VerifyException(f"crossbar @{xb.sym_name} holds a synapse whose pre-synaptic neuron is not a row")
+    _check_synapse_places(xbars, syns, rows, conn, column_of)
     src, dst, spikes = algo.link_spikes(conn, clustering)
     expected = {(int(s), int(d)): int(n) for s, d, n in zip(src, dst, spikes)}
     index = {xb.sym_name: k for k, xb in enumerate(xbars)}

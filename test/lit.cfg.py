@@ -2,7 +2,7 @@
 #
 #   lit -v test/            (from the repository root)
 #
-# RUN lines may use: snn-opt, snn-translate, snn-sim, filecheck (alias FileCheck), not (lit's builtin),
+# RUN lines may use: snn-opt, snn-translate, snn-sim, snn-compile, filecheck (alias FileCheck), not (lit's builtin),
 # %python, and %roundtrip (print, reparse and print again in the custom and the generic form,
 # failing unless both are fixed points; the first print goes to stdout for FileCheck).
 
@@ -35,6 +35,7 @@ config.substitutions.append(("%python", python))
 config.substitutions.append((tool("snn-opt"), f"{python} -m snnir.tools.snn_opt"))
 config.substitutions.append((tool("snn-translate"), f"{python} -m snnir.tools.snn_translate"))
 config.substitutions.append((tool("snn-sim"), f"{python} -m snnir.tools.snn_sim"))
+config.substitutions.append((tool("snn-compile"), f"{python} -m snnir.tools.snn_compile"))
 config.substitutions.append((tool("FileCheck"), f"{python} -m filecheck"))
 config.substitutions.append((tool("filecheck"), f"{python} -m filecheck"))
 

@@ -16,6 +16,7 @@ crossbar larger than the target) is reported like any invalid IR.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from snnir import __version__
 from snnir.builtin import ModuleOp
@@ -36,6 +37,30 @@ def config_of(module: Operation, flag: str) -> Operation:
         raise error(f"{flag} writes one hw.config, the input holds {len(configs)}"
                     + (f" ({names})" if names else " (run --emit-hw first)"), module.loc)
     return configs[0]
+
+
+def write_config(op: Operation, directory: str, input_sha256: str, tool: str, bundle: Any = None) -> list[str]:
+    """Write one `hw.config` as a configuration directory; returns the files written.
+
+    What `--to-config` and `snn-compile` share, so both write the same bytes: the provenance
+    records the tool, the SHA-256 of its input and the pipeline that emitted the configuration.
+    `bundle`: `op.to_bundle()`, when the caller has it already. Failures are DiagnosticErrors at
+    the op.
+    """
+    from snnir.algorithms import hwfiles
+    from snnir.algorithms.hwconfig import ConfigError
+
+    provenance = {"snnir_version": __version__, "input_sha256": input_sha256, "tool": tool}
+    if op.pipeline is not None:  # type: ignore[attr-defined]
+        provenance["pipeline"] = op.pipeline.data  # type: ignore[attr-defined]
+    try:
+        return hwfiles.write_bundle(directory, bundle if bundle is not None else op.to_bundle(),  # type: ignore[attr-defined]
+                                    provenance)
+    except (hwfiles.FormatError, ConfigError) as e:
+        raise error(str(e), op.loc) from None
+    except OSError as e:
+        where = e.filename or directory
+        raise error(f"cannot write '{where}': {e.strerror}", op.loc) from None
 
 
 def module_from_directory(path: str) -> Operation:
@@ -65,21 +90,9 @@ class ExportConfig(Translation):
 
     def export_directory(self, module: Operation, directory: str, source: SourceFile) -> None:
         from snnir.algorithms import hwfiles
-        from snnir.algorithms.hwconfig import ConfigError
 
-        op = config_of(module, "--to-config")
-        provenance = {"snnir_version": __version__, "input_sha256": hwfiles.sha256_text(source.text),
-                      "tool": "snn-translate --to-config"}
-        if op.pipeline is not None:
-            provenance["pipeline"] = op.pipeline.data
-        try:
-            bundle = op.to_bundle()
-            hwfiles.write_bundle(directory, bundle, provenance)
-        except (hwfiles.FormatError, ConfigError) as e:
-            raise error(str(e), op.loc) from None
-        except OSError as e:
-            where = e.filename or directory
-            raise error(f"cannot write '{where}': {e.strerror}", op.loc) from None
+        write_config(config_of(module, "--to-config"), directory, hwfiles.sha256_text(source.text),
+                     "snn-translate --to-config")
 
 
 class ImportConfig(Translation):
@@ -95,4 +108,4 @@ class ImportConfig(Translation):
         return module_from_directory(path)
 
 
-__all__ = ["ExportConfig", "ImportConfig", "config_of", "module_from_directory"]
+__all__ = ["ExportConfig", "ImportConfig", "config_of", "module_from_directory", "write_config"]
