@@ -858,11 +858,12 @@ class ConfigOp(IRDLOperation):
             if t.tile.value in tiles:
                 raise VerifyException(f"tile {t.tile.value} is described twice")
             tiles[t.tile.value] = t
+        evaluated = {v: {ref.root for ref in t.order.data} for v, t in tiles.items()}  # one pass per tile
         for xb in xbars:
             t = tiles.get(xb.tile.value)
             if t is None:
                 raise VerifyException(f"crossbar @{xb.sym_name} is on tile {xb.tile.value}, which has no hw.tile")
-            if all(ref.root != xb.sym_name for ref in t.order.data):
+            if xb.sym_name not in evaluated[xb.tile.value]:
                 raise VerifyException(f"the order of tile {xb.tile.value} never evaluates @{xb.sym_name}")
 
     # ---- conversion
