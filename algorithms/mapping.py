@@ -674,7 +674,7 @@ def _build(g: SDFGraph, platform: Platform, m: _Checked,
     if tdma:
         exec_parts.append(np.full(k, platform.tdma_wait, dtype=_F64))
     exec_time = _as_exec(np.concatenate(exec_parts), g.exec_time.dtype.kind == "i" or _integral(g))
-    names = g.names + _resource_names(g, x, "comm") + (_resource_names(g, x, "wait") if tdma else ())
+    names = _ModelNames(g, x, tdma)
     model = SDFGraph.trusted(names, exec_time, cols[0], cols[1], cols[2], cols[3], cols[4])  # valid by construction
     n_res = 2 * k if tdma else k
     kind = np.concatenate([np.zeros(a_n, np.int8), np.full(k, COMM, np.int8)] +
@@ -686,6 +686,63 @@ def _build(g: SDFGraph, platform: Platform, m: _Checked,
     mm = ModelMap(g, names, model.src, model.dst, kind, origin, np.full(model.actors, -1, dtype=_I64), tile, kinds,
                   cols[5])
     return model, mm, q_model
+
+
+class _ModelNames(Sequence[str]):
+    """The model's actor names (the originals, then `a->b comm`, then `a->b wait`), written only
+    when first read: admission analyses a model of thousands of comm actors and, when it admits,
+    never names one, and writing the names took a third of its time."""
+
+    __slots__ = ("_g", "_x", "_tdma", "_names")
+
+    def __init__(self, g: SDFGraph, x: np.ndarray, tdma: bool) -> None:
+        self._g, self._x, self._tdma, self._names = g, x, tdma, None
+
+    def _all(self) -> tuple[str, ...]:
+        if self._names is None:
+            g, x = self._g, self._x
+            self._names = g.names + _resource_names(g, x, "comm") + (
+                _resource_names(g, x, "wait") if self._tdma else ())
+        return self._names
+
+    def __len__(self) -> int:
+        return self._g.actors + self._x.size * (2 if self._tdma else 1)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if self._names is not None or not isinstance(i, (int, np.integer)):
+            return self._all()[i]
+        g, x = self._g, self._x
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError("actor index out of range")
+        i = int(i) % n
+        if i < g.actors:
+            return g.names[i]
+        k = (i - g.actors) % x.size  # one name, as _resource_names writes it
+        key = g.src[x] * g.actors + g.dst[x]
+        ch = int(x[k])
+        s, d = int(g.src[ch]), int(g.dst[ch])
+        dup = int(np.count_nonzero(key == key[k])) > 1
+        what = "comm" if i < g.actors + x.size else "wait"
+        return f"{g.names[s]}->{g.names[d]} {what}" + (f" #{ch}" if dup else "")
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __add__(self, other):
+        return self._all() + tuple(other)
+
+    def __radd__(self, other):
+        return tuple(other) + self._all()
+
+    def __eq__(self, other: object) -> bool:
+        return tuple(self._all()) == (tuple(other) if isinstance(other, Sequence) else other)
+
+    def __hash__(self) -> int:
+        return hash(self._all())
+
+    def __repr__(self) -> str:
+        return repr(self._all())
 
 
 def _resource_names(g: SDFGraph, x: np.ndarray, what: str) -> tuple[str, ...]:
@@ -1023,24 +1080,21 @@ def _fast_throughput(model: SDFGraph, cycles: tuple[np.ndarray, np.ndarray] | No
         return None
     h = sdf.normalised(model)
     q = np.ones(model.actors, dtype=_I64)
-    if cycles is not None and model.actors:
-        # every actor with a self-loop: nothing is unbounded, so a certified period is the answer
-        looped = np.zeros(model.actors, dtype=bool)
-        looped[h.src[h.src == h.dst]] = True
-        if looped.all():
-            res = _certified_throughput(h, *cycles)
-            if res is not None:
-                return res
+    # Unbounded actors are those downstream of no cycle: when every actor has a self-loop (the
+    # usual case: original actors with their one-token self-loops and the comm actors' serial
+    # self-loops) there are none, the certificate's answer is the period, and the
+    # strongly-connected-component search below is skipped.
+    has_loop = np.zeros(model.actors, dtype=bool)
+    has_loop[model.src[model.src == model.dst]] = True
+    if cycles is not None and model.actors and has_loop.all():
+        res = _certified_throughput(h, *cycles)
+        if res is not None:
+            return res
     # Deadlock: the Kahn levels of the latency computation below already decide it (same test as
     # check_deadlock's homogeneous fast path); check_deadlock runs only to raise its named error.
     finish, acyclic = _zero_token_finish(h) if model.actors else (np.zeros(0), True)
     if not acyclic:
         sdf.check_deadlock(model, q)
-    # Unbounded actors are those downstream of no cycle: when every actor has a self-loop (the
-    # usual case: original actors with their one-token self-loops and the comm actors' serial
-    # self-loops) there are none, and the strongly-connected-component search is skipped.
-    has_loop = np.zeros(model.actors, dtype=bool)
-    has_loop[model.src[model.src == model.dst]] = True
     free = np.zeros(0, dtype=_I64) if has_loop.all() else sdf.unbounded_actors(model)
     if free.size:
         names = ", ".join(model.names[a] for a in free[:10].tolist())
@@ -1822,7 +1876,8 @@ def _lower_bound(g: SDFGraph, tiles: int) -> Fraction | float:
 def refine(g: SDFGraph, platform: Platform, tile: np.ndarray, *, token_size: np.ndarray | None = None,
            rounds: int = 8, candidates: int = 48, swaps: bool = True, time_limit: float | None = None,
            seed: int = 0, tiles_available: Sequence[int] | None = None,
-           comm_unit: CommUnit = "packet") -> Refinement:
+           comm_unit: CommUnit = "packet",
+           evaluated: tuple[tuple[np.ndarray, ...], BoundThroughput] | None = None) -> Refinement:
     """Iterative improvement of a binding driven by the analysis of the bound, list-scheduled graph.
 
     The design-time step SDF3 performs after its greedy binding (method.md section 8). Each
@@ -1856,6 +1911,8 @@ def refine(g: SDFGraph, platform: Platform, tile: np.ndarray, *, token_size: np.
     list-scheduled period is the starting point, so the result is never worse than the input by
     that measure. Deterministic for a given `seed` unless `time_limit` cuts the search.
 
+    `evaluated`: the input's list schedule and analysis when the caller has them already
+    (`_evaluate` of the same binding, sizes and comm unit), so they are not computed twice.
     `tiles_available`: the tiles actors may use (default all); the input must use only those.
     `token_size` as in `Mapping`. Buffers are not modelled (unbounded), as in `list_schedule`.
 
@@ -1884,7 +1941,7 @@ def refine(g: SDFGraph, platform: Platform, tile: np.ndarray, *, token_size: np.
         a = int(outside[0])
         raise ValueError(f"actor {g.names[a]!r} is bound to tile {int(tile[a])}, which is not available")
     size = None if token_size is None else _int_vector("token_size", token_size, g.channels)
-    orders, res = _evaluate(g, platform, tile, size, comm_unit)
+    orders, res = _evaluate(g, platform, tile, size, comm_unit) if evaluated is None else evaluated
     start = res.period
     analyses, pruned = 1, 0
     moves: list[tuple[str, int, int]] = []
@@ -2069,10 +2126,11 @@ def design_binding(g: SDFGraph, platform: Platform, *, tiles_available: Sequence
         starts["greedy"] = bind(g, platform, tiles_available=avail, token_size=size)
     if start in ("best", "order"):
         starts["order"] = order_binding(g, record_order(g) if order is None else order, avail)
-    periods = {name: _evaluate(g, platform, tile, size, comm_unit)[1].period for name, tile in starts.items()}
+    evaluations = {name: _evaluate(g, platform, tile, size, comm_unit) for name, tile in starts.items()}
+    periods = {name: res.period for name, (_, res) in evaluations.items()}
     chosen = min(periods, key=lambda name: (periods[name], name != "greedy"))
     ref = refine(g, platform, starts[chosen], token_size=size, rounds=rounds, tiles_available=avail,
-                 comm_unit=comm_unit, **refine_options)
+                 comm_unit=comm_unit, evaluated=evaluations[chosen], **refine_options)
     return DesignBinding(ref, chosen, periods.get("greedy", math.nan), periods.get("order"),
                          time.perf_counter() - t0)
 
