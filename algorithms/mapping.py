@@ -88,6 +88,7 @@ O(firings x degree x log) in Python; `simulate_bound` is O(events x (A + C)), fo
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 import time
@@ -326,6 +327,15 @@ class _Checked:
     q: np.ndarray
 
 
+def _checked_token_size(g: SDFGraph, size: np.ndarray) -> np.ndarray:
+    """`size` (int64 [C]) when every token holds at least one spike; else ValueError naming the channel."""
+    bad = np.flatnonzero(size < 1)
+    if bad.size:
+        ch = int(bad[0])
+        raise ValueError(f"channel {g.channel_label(ch)}: token_size must be >= 1, got {int(size[ch])}")
+    return size
+
+
 def _check_mapping(g: SDFGraph, platform: Platform, m: Mapping, q: np.ndarray | None = None) -> _Checked:
     """Validate `m` for `g` on `platform`; ValueError naming the first offending actor, channel or tile.
 
@@ -351,13 +361,9 @@ def _check_mapping(g: SDFGraph, platform: Platform, m: Mapping, q: np.ndarray | 
             raise ValueError(f"mapping.{name} has {v.size} entries for {c_n} channels")
         return v
 
-    size = per_channel("token_size", 1)
+    size = _checked_token_size(g, per_channel("token_size", 1))
     cap = per_channel("capacity", -1)
     scap = per_channel("src_capacity", -1)
-    bad = np.flatnonzero(size < 1)
-    if bad.size:
-        ch = int(bad[0])
-        raise ValueError(f"channel {g.channel_label(ch)}: token_size must be >= 1, got {int(size[ch])}")
     bad = np.flatnonzero((cap != -1) & (cap < g.tokens))
     if bad.size:
         ch = int(bad[0])
@@ -618,7 +624,11 @@ def resource_graph(g: SDFGraph, platform: Platform, mapping: Mapping, *,
     Raises ValueError for an invalid mapping (see `Mapping`) or `comm_unit`, InconsistentGraph if
     g has no repetition vector. Vectorised, O(A + C) (+ O(sum q + E log E) for the expansion).
     """
-    m = _check_mapping(g, platform, mapping)
+    return _resource_model(g, platform, _check_mapping(g, platform, mapping), comm_unit)
+
+
+def _resource_model(g: SDFGraph, platform: Platform, m: _Checked, comm_unit: CommUnit) -> tuple[SDFGraph, ModelMap]:
+    """`resource_graph` of a mapping already checked (or valid by construction, as admission's)."""
     model, mm, q_model = _build(g, platform, m, comm_unit)
     if m.orders is None:
         return model, mm
@@ -972,14 +982,17 @@ def _zero_token_finish(g: SDFGraph) -> tuple[np.ndarray, bool]:
     return finish, reached == a_n
 
 
-def _doubling_rounds(parent: np.ndarray) -> int | None:
-    """Pointer-doubling rounds until every node's jump reaches a root (parent[r] == r) of the
-    forest `parent`; None when some node never does (its parent pointers hold a cycle)."""
-    jump = parent
+def _ancestor_sums(parent: np.ndarray, step: np.ndarray) -> tuple[np.ndarray, int] | None:
+    """(sum of `step` over each node and its ancestors, pointer-doubling rounds it took) in the
+    forest `parent` (roots: parent[r] == r, step[r] == 0); None when some node never reaches a
+    root (its parent pointers hold a cycle). The rounds are those until every node's jump reaches
+    its root, so `rounds + 1` doublings carry any per-node value down to the deepest node."""
+    total, jump = step, parent
     for k in range(max(1, int(parent.size).bit_length()) + 1):
         nxt = jump[jump]
         if np.array_equal(nxt, jump):
-            return k
+            return total, k
+        total = total + total[jump]  # roots hold 0 and point to themselves
         jump = nxt
     return None
 
@@ -1028,15 +1041,12 @@ def _certified_throughput(h: SDFGraph, cycle_channels: np.ndarray, cycle_ptr: np
         return None
     parent = np.arange(n, dtype=_I64)
     parent[zd] = src[zero]
-    rounds = _doubling_rounds(parent)
-    if rounds is None:
-        return None
     root = parent == np.arange(n, dtype=_I64)
-    step = np.where(root, 0, w[parent])
-    start, jump = step, parent
-    for _ in range(rounds):  # longest zero-token path into each node: the sum of its ancestors' times
-        start = start + start[jump]  # roots hold 0 and point to themselves
-        jump = jump[jump]
+    # longest zero-token path into each node: the sum of its ancestors' times
+    summed = _ancestor_sums(parent, np.where(root, 0, w[parent]))
+    if summed is None:
+        return None
+    start, rounds = summed
     pos = np.flatnonzero(tau > 0)
     ps, pd, pw, pt = src[pos], dst[pos], w[src[pos]], tau[pos] * p
     raise_ = np.zeros(n, dtype=_I64)
@@ -1080,13 +1090,16 @@ def _fast_throughput(model: SDFGraph, cycles: tuple[np.ndarray, np.ndarray] | No
         return None
     h = sdf.normalised(model)
     q = np.ones(model.actors, dtype=_I64)
-    # Unbounded actors are those downstream of no cycle: when every actor has a self-loop (the
-    # usual case: original actors with their one-token self-loops and the comm actors' serial
-    # self-loops) there are none, the certificate's answer is the period, and the
-    # strongly-connected-component search below is skipped.
+    # Unbounded actors are those downstream of no cycle. When every actor has a self-loop or an
+    # input from an actor with one (the usual case: original actors with their one-token
+    # self-loops, the comm actors' serial self-loops, TDMA wait actors fed by their source actor)
+    # there are none, the certificate's answer is the period, and the strongly-connected-component
+    # search below is skipped.
     has_loop = np.zeros(model.actors, dtype=bool)
     has_loop[model.src[model.src == model.dst]] = True
-    if cycles is not None and model.actors and has_loop.all():
+    bounded = has_loop.copy()
+    bounded[model.dst[has_loop[model.src]]] = True
+    if cycles is not None and model.actors and bounded.all():
         res = _certified_throughput(h, *cycles)
         if res is not None:
             return res
@@ -1095,7 +1108,7 @@ def _fast_throughput(model: SDFGraph, cycles: tuple[np.ndarray, np.ndarray] | No
     finish, acyclic = _zero_token_finish(h) if model.actors else (np.zeros(0), True)
     if not acyclic:
         sdf.check_deadlock(model, q)
-    free = np.zeros(0, dtype=_I64) if has_loop.all() else sdf.unbounded_actors(model)
+    free = np.zeros(0, dtype=_I64) if bounded.all() else sdf.unbounded_actors(model)
     if free.size:
         names = ", ".join(model.names[a] for a in free[:10].tolist())
         raise UnboundedActors(f"no finite period: actor(s) {names} are downstream of no cycle, so nothing bounds "
@@ -1131,12 +1144,20 @@ class BoundThroughput:
     throughput: Fraction | float
     repetition: np.ndarray  # q of the original graph
     critical_actors: tuple[int, ...]
-    critical_cycle: tuple[str, ...]
-    critical_channels: tuple[str, ...]
     latency: Fraction | float
     model: SDFGraph
     model_map: ModelMap
     analysis: Throughput
+
+    @functools.cached_property
+    def critical_cycle(self) -> tuple[str, ...]:
+        """Names of the model actors on the critical cycle (written when read: admission never reads them)."""
+        return tuple(self.model.names[a] for a in self.analysis.critical_actors)
+
+    @functools.cached_property
+    def critical_channels(self) -> tuple[str, ...]:
+        """Names of the model channels on the critical cycle (`ModelMap.channel_name`)."""
+        return tuple(self.model_map.channel_name(c) for c in self.analysis.critical_channels)
 
 
 def _map_error(err: SDFError, mm: ModelMap) -> SDFError:
@@ -1190,7 +1211,13 @@ def bound_throughput(g: SDFGraph, platform: Platform, mapping: Mapping, semantic
     """
     if engine not in ("auto", "sdf"):
         raise ValueError(f"unknown engine {engine!r}: expected 'auto' or 'sdf'")
-    model, mm = resource_graph(g, platform, mapping, comm_unit=comm_unit)
+    return _bound_throughput(g, platform, _check_mapping(g, platform, mapping), semantics, comm_unit, engine)
+
+
+def _bound_throughput(g: SDFGraph, platform: Platform, m: _Checked, semantics: sdf.Semantics,
+                      comm_unit: CommUnit, engine: Literal["auto", "sdf"]) -> BoundThroughput:
+    """`bound_throughput` of a mapping already checked (or valid by construction, as admission's)."""
+    model, mm = _resource_model(g, platform, m, comm_unit)
     try:
         res = None
         if engine == "auto" and semantics == "self-timed":
@@ -1199,14 +1226,14 @@ def bound_throughput(g: SDFGraph, platform: Platform, mapping: Mapping, semantic
             res = sdf.throughput(model, semantics)
     except SDFError as err:
         raise _named_error(model, mm, semantics, err) from err
-    crit = list(res.critical_actors)
-    originals = [int(mm.actor_origin[a]) for a in crit if mm.actor_kind[a] == ACTOR]
-    folded = [a for i, a in enumerate(originals) if i == 0 or a != originals[i - 1]]
-    if len(folded) > 1 and folded[0] == folded[-1]:
-        folded.pop()
-    q = sdf.repetition_vector(g)
-    return BoundThroughput(res.period, res.throughput, q, tuple(folded), tuple(model.names[a] for a in crit),
-                           tuple(mm.channel_name(c) for c in res.critical_channels), res.latency, model, mm, res)
+    crit = np.asarray(res.critical_actors, dtype=_I64)
+    originals = mm.actor_origin[crit[mm.actor_kind[crit] == ACTOR]]
+    keep = np.ones(originals.size, dtype=bool)
+    keep[1:] = originals[1:] != originals[:-1]  # an actor fired several times in a row appears once
+    folded = originals[keep]
+    if folded.size > 1 and folded[0] == folded[-1]:
+        folded = folded[:-1]
+    return BoundThroughput(res.period, res.throughput, m.q, tuple(folded.tolist()), res.latency, model, mm, res)
 
 
 # ------------------------------------------------------------------------------ criticality and binding
@@ -2170,6 +2197,8 @@ def admit(g: SDFGraph, order: np.ndarray, platform: Platform, free_tiles: Sequen
     order = order.astype(_I64)
     if order.size and (order.min() < 0 or order.max() >= g.actors):
         raise ValueError(f"order holds indices outside 0..{g.actors - 1}")
+    size = (np.ones(g.channels, dtype=_I64) if token_size is None
+            else _checked_token_size(g, _int_vector("token_size", token_size, g.channels)))
     q = sdf.repetition_vector(g)
     if order.size == g.actors and np.all(q == 1):
         seq = order
@@ -2190,8 +2219,11 @@ def admit(g: SDFGraph, order: np.ndarray, platform: Platform, free_tiles: Sequen
     perm = np.argsort(key, kind="stable")
     counts = np.bincount(where, minlength=platform.tiles)
     orders = tuple(np.split(order[perm], np.cumsum(counts)[:-1]))
+    # valid by construction: tiles from free_tiles, each tile's order its actors q[a] times, buffers unbounded
+    unbounded = np.full(g.channels, -1, dtype=_I64)
+    checked = _Checked(tile, size, unbounded, unbounded, orders, q)
     t1 = time.perf_counter()
-    res = bound_throughput(g, platform, Mapping(tile, token_size, orders=orders), comm_unit=comm_unit)
+    res = _bound_throughput(g, platform, checked, "self-timed", comm_unit, "auto")
     admitted = True if required is None else bool(res.throughput >= required)
     return Admission(tile, orders, res.period, res.throughput, admitted, time.perf_counter() - t0, res, t1 - t0)
 

@@ -743,7 +743,9 @@ def paper_convention_cases(draw):
     chans += [(f"v{a}", f"v{a}", 1, 1, 1) for a in range(n)]
     g = graph([f"v{i}" for i in range(n)], [draw(st.integers(1, 20)) for _ in range(n)], chans)
     tiles = draw(st.integers(1, 4))
-    plat = Platform.mesh(1, tiles, hop_latency=draw(st.integers(0, 4)), bandwidth=draw(st.sampled_from([1, 3, INF])))
+    wheel, reserved = draw(st.sampled_from([(None, None), (8, 4), (5, 1)]))  # TDMA adds wait actors
+    plat = Platform.mesh(1, tiles, hop_latency=draw(st.integers(0, 4)), bandwidth=draw(st.sampled_from([1, 3, INF])),
+                         tdma_wheel=wheel, tdma_slice=reserved)
     tile = np.array([draw(st.integers(0, tiles - 1)) for _ in range(n)], dtype=np.int64)
     if draw(st.booleans()):
         orders = list_schedule(g, plat, tile)
@@ -769,6 +771,25 @@ def test_certified_period_equals_the_cycle_ratio_and_the_iteration_matrix(case):
             assert model.src[ch] == acts[k] and model.dst[ch] == acts[(k + 1) % len(acts)]
         assert Fraction(int(h.exec_time[list(acts)].sum()), int(h.tokens[list(chans)].sum())) == cert.period
     assert bound_throughput(g, plat, m).period == full.period == bound_throughput(g, plat, m, engine="sdf").period
+
+
+def test_admission_with_tdma_is_proved_by_the_certificate(monkeypatch):
+    # the wait actors have no self-loop but are fed by actors that have one, so nothing is
+    # unbounded and the certificate applies: the general cycle-ratio search must not run
+    g = lenet()
+    plat = Platform.mesh(2, 2, hop_latency=1, bandwidth=4, tdma_wheel=8, tdma_slice=4)
+    order = record_order(g)
+    expected = [bound_throughput(g, plat, Mapping(a.tile, orders=a.orders), engine="sdf").period
+                for a in (admit(g, order, plat, free) for free in ([0, 1, 3, 2], [0, 1]))]
+
+    def general(*args, **kwargs):
+        raise AssertionError("the general analysis ran")
+
+    monkeypatch.setattr(M, "_max_cycle_ratio", general)
+    monkeypatch.setattr(sdf, "unbounded_actors", general)
+    adm = [admit(g, order, plat, free) for free in ([0, 1, 3, 2], [0, 1])]
+    assert [a.period for a in adm] == expected
+    assert any("wait" in name for name in adm[1].result.model.names)
 
 
 def test_certificate_proves_the_tile_load_and_declines_otherwise():
