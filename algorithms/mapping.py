@@ -1425,6 +1425,18 @@ def _times(x: np.ndarray) -> list:
     return [Fraction(v) for v in x.tolist()]
 
 
+def _check_instantaneous(g: SDFGraph, originals: int, what: str) -> None:
+    """UnboundedActors naming the actors that would fire without bound at one instant
+    (`sdf.instantaneous_actors`): a self-timed run of `g` would never leave time 0. Indices
+    from `originals` on (comm actors of a bound model) are not reported as actors."""
+    free = sdf.instantaneous_actors(g)
+    if free.size:
+        names = ", ".join(g.names[a] for a in free[:10].tolist())
+        raise UnboundedActors(f"{what} {names} take no time and no actor that takes time feeds them, so a "
+                              "self-timed execution fires them without bound at one instant (give one of them a "
+                              "positive execution time)", [a for a in free.tolist() if a < originals], ())
+
+
 class _TimedRun:
     """Self-timed execution of an SDF graph, optionally with actors sharing tiles.
 
@@ -1520,6 +1532,8 @@ class _TimedRun:
                 elif not self.in_ready[a]:
                     self.in_ready[a] = True
                     heapq.heappush(self.ready[r], (self.now, a))
+                if self.seq > max_events:
+                    raise RuntimeError(f"no result within {max_events} firings")
             progress = False
             for r, heap in enumerate(self.ready):
                 if not self.tile_busy[r] and heap:
@@ -1590,13 +1604,17 @@ def list_schedule(g: SDFGraph, platform: Platform, tile: np.ndarray | Mapping, *
 
     `tile` is the tile array or a Mapping (its token sizes and capacities are used, its orders
     ignored). Raises ValueError for an invalid mapping, Deadlock if the bound model deadlocks,
-    RuntimeError after `max_events` firings. Cost: O(firings x degree x log) in Python for
+    UnboundedActors if some of its actors take no time and nothing that takes time feeds them
+    (`sdf.instantaneous_actors`), RuntimeError after `max_events` firings. Cost: O(firings x degree x log) in Python for
     (warmup + 1) iterations of the model.
     """
     m = tile if isinstance(tile, Mapping) else Mapping(np.asarray(tile))
     m = Mapping(m.tile, m.token_size, m.capacity, m.src_capacity, None)
     checked = _check_mapping(g, platform, m)
     model, mm, _ = _build(g, platform, checked, comm_unit)
+    if (model.exec_time == 0).any() and sdf.instantaneous_actors(model).size:
+        sdf.check_deadlock(model)  # a deadlocked zero-time cycle is reported as the deadlock it is
+        _check_instantaneous(model, g.actors, "actor(s) of the bound graph")
     run = _TimedRun(model, mm.tile)
     q = checked.q
     run.want([(warmup + 1) * int(x) for x in q.tolist()])
@@ -1626,7 +1644,8 @@ def record_order(g: SDFGraph, *, max_iterations: int = 64, max_events: int = 10_
     `max_iterations` iterations (tokens pile up between parts that run at different rates, or a
     long transient), the last complete iteration is used instead.
 
-    Raises UnboundedActors (as `sdf.throughput`), Deadlock, InconsistentGraph, RuntimeError after
+    Raises UnboundedActors (as `sdf.throughput`, and for actors that would fire without bound at
+    one instant: `sdf.instantaneous_actors`), Deadlock, InconsistentGraph, RuntimeError after
     `max_events` firings. Cost: O(firings x degree x log) in Python until recurrence, plus
     O(C) per event time for the state.
     """
@@ -1636,6 +1655,7 @@ def record_order(g: SDFGraph, *, max_iterations: int = 64, max_events: int = 10_
         raise UnboundedActors(f"no periodic phase: actor(s) {', '.join(g.names[a] for a in free[:10].tolist())} are "
                               "downstream of no cycle, so nothing bounds how often they fire", free.tolist(), ())
     sdf.check_deadlock(g, q)
+    _check_instantaneous(g, g.actors, "actor(s)")
     run = _TimedRun(g)
     seen: dict[tuple, list[int]] = {}
     qs = q.tolist()

@@ -687,6 +687,30 @@ def unbounded_actors(g: SDFGraph) -> np.ndarray:
     return np.flatnonzero(free[:a]).astype(_I64)
 
 
+def instantaneous_actors(g: SDFGraph) -> np.ndarray:
+    """int64 [k]: the actors that may fire without bound at one instant, ascending.
+
+    An actor that takes time fires at most (its tokens / consumption) times at an instant, and so
+    does every actor downstream of it (each firing consumes at least one token per input). What
+    remains are actors of zero execution time with no path from an actor that takes time: in a
+    graph without deadlock they fire a whole iteration at time 0, and again, forever. A
+    self-timed run (e.g. recording an order) never leaves that instant. One breadth-first search
+    from a virtual root joined to every actor that takes time: O(A + C).
+    """
+    a = g.actors
+    zero = g.exec_time == 0
+    if not zero.any():
+        return np.zeros(0, dtype=_I64)
+    seeds = np.flatnonzero(~zero)
+    rows = np.concatenate([g.src, np.full(seeds.size, a)])
+    cols = np.concatenate([g.dst, seeds])
+    adj = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(a + 1, a + 1))
+    reached = csgraph.breadth_first_order(adj, a, directed=True, return_predecessors=False)
+    free = np.ones(a + 1, dtype=bool)
+    free[reached] = False
+    return np.flatnonzero(free[:a]).astype(_I64)
+
+
 # ------------------------------------------------------------------------------ symbolic execution
 
 

@@ -33,7 +33,7 @@ from snnir.algorithms.mapping import (
     resource_graph,
     simulate_bound,
 )
-from snnir.algorithms.sdf import Deadlock, SDFGraph
+from snnir.algorithms.sdf import Deadlock, SDFGraph, UnboundedActors
 
 INF = math.inf
 EXAMPLES = settings().max_examples  # the profile's (conftest.py): 60 by default, 1000 when thorough
@@ -571,6 +571,25 @@ def test_admission_on_random_graphs(g, data):
     adm = admit(g, order, plat, free)  # deadlock-free by construction
     assert adm.period == bound_throughput(g, plat, Mapping(adm.tile, orders=adm.orders), engine="sdf").period
     assert adm.period == simulate_bound(g, plat, Mapping(adm.tile, orders=adm.orders))
+
+
+def test_zero_time_cycles_are_refused_by_name_unless_something_timed_feeds_them():
+    # a <-> b take no time: a self-timed run would fire them forever at time 0 (it used to)
+    loose = graph(("a", "b", "c"), [0, 0, 3], [("a", "b", 1, 1, 0), ("b", "a", 1, 1, 1), ("a", "a", 1, 1, 1),
+                                               ("c", "c", 1, 1, 1)])
+    with pytest.raises(UnboundedActors, match="a, b take no time") as err:
+        record_order(loose)
+    assert list(err.value.actors) == [0, 1]
+    plat = Platform.bus(2, hop_latency=0, bandwidth=INF)
+    with pytest.raises(UnboundedActors, match="a, b, a->b comm, b->a comm take no time") as err:
+        list_schedule(loose, plat, np.array([0, 1, 1]))
+    assert list(err.value.actors) == [0, 1]  # the comm actors are not actors of the graph
+    # c feeds a: every firing of a needs one of c's, so the cycle fires once per 3 time units
+    fed = graph(("a", "b", "c"), [0, 0, 3], [("c", "a", 1, 1, 0), ("a", "b", 1, 1, 0), ("b", "a", 1, 1, 1),
+                                             ("a", "a", 1, 1, 1), ("c", "c", 1, 1, 1)])
+    assert record_order(fed).tolist() == [2, 0, 1]
+    m = Mapping(np.array([0, 1, 1]), orders=list_schedule(fed, plat, np.array([0, 1, 1])))
+    assert bound_throughput(fed, plat, m).period == 3 == simulate_bound(fed, plat, m)
 
 
 def test_admission_with_more_tiles_can_be_slower():

@@ -28,6 +28,7 @@ from snnir.algorithms.sdf import (
     UnboundedActors,
     check_deadlock,
     homogeneous_channels,
+    instantaneous_actors,
     iteration_matrix,
     normalised,
     repetition_vector,
@@ -316,6 +317,21 @@ def test_unbounded_actors_downstream_of_cycles_are_bounded():
     # S (source) -> X; X has a self-loop; X -> Y: only S is unbounded
     g = graph("SXY", [1, 1, 1], [("S", "X", 1, 1, 0), ("X", "X", 1, 1, 1), ("X", "Y", 1, 1, 0)])
     assert unbounded_actors(g).tolist() == [0]
+
+
+@given(st.integers(1, 8).flatmap(lambda n: st.tuples(
+    st.lists(st.sampled_from([0, 0, 2]), min_size=n, max_size=n),
+    st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=2 * n))))
+def test_instantaneous_actors_are_the_zero_time_ones_nothing_timed_reaches(case):
+    times, pairs = case
+    names = [f"v{i}" for i in range(len(times))]
+    g = graph(names, times, [(names[u], names[v], 1, 1, 1) for u, v in pairs])
+    dg = nx.DiGraph()
+    dg.add_nodes_from(range(len(times)))
+    dg.add_edges_from(pairs)
+    timed = {a for a, e in enumerate(times) if e}
+    reached = timed.union(*(nx.descendants(dg, a) for a in timed))
+    assert instantaneous_actors(g).tolist() == sorted(set(range(len(times))) - reached)
 
 
 def test_unknown_semantics():
