@@ -664,18 +664,10 @@ def _deadlock(g: SDFGraph, blocked: np.ndarray, starving: np.ndarray, held: Sequ
 # ------------------------------------------------------------------------------ unbounded actors
 
 
-def unbounded_actors(g: SDFGraph) -> np.ndarray:
-    """int64 [k]: the actors downstream of no cycle (a self-loop counts as a cycle), ascending.
-
-    Nothing limits how often such an actor fires under self-timed execution, so no finite period
-    exists. Strongly connected components and one breadth-first search from a virtual root
-    joined to every actor on a cycle, with scipy.sparse.csgraph: O(A + C).
-    """
+def _unreached(g: SDFGraph, seeds: np.ndarray) -> np.ndarray:
+    """int64 [k]: the actors no path from `seeds` reaches (the seeds themselves are reached),
+    ascending: one breadth-first search from a virtual root joined to every seed. O(A + C)."""
     a = g.actors
-    n_comp, lab = _strong_components(g)
-    cyclic = np.bincount(lab, minlength=n_comp) > 1
-    cyclic[lab[g.src[g.src == g.dst]]] = True
-    seeds = np.flatnonzero(cyclic[lab])
     if not seeds.size:
         return np.arange(a, dtype=_I64)
     rows = np.concatenate([g.src, np.full(seeds.size, a)])
@@ -685,6 +677,19 @@ def unbounded_actors(g: SDFGraph) -> np.ndarray:
     free = np.ones(a + 1, dtype=bool)
     free[reached] = False
     return np.flatnonzero(free[:a]).astype(_I64)
+
+
+def unbounded_actors(g: SDFGraph) -> np.ndarray:
+    """int64 [k]: the actors downstream of no cycle (a self-loop counts as a cycle), ascending.
+
+    Nothing limits how often such an actor fires under self-timed execution, so no finite period
+    exists. Strongly connected components and one breadth-first search from a virtual root
+    joined to every actor on a cycle, with scipy.sparse.csgraph: O(A + C).
+    """
+    n_comp, lab = _strong_components(g)
+    cyclic = np.bincount(lab, minlength=n_comp) > 1
+    cyclic[lab[g.src[g.src == g.dst]]] = True
+    return _unreached(g, np.flatnonzero(cyclic[lab]))
 
 
 def instantaneous_actors(g: SDFGraph) -> np.ndarray:
@@ -697,18 +702,10 @@ def instantaneous_actors(g: SDFGraph) -> np.ndarray:
     self-timed run (e.g. recording an order) never leaves that instant. One breadth-first search
     from a virtual root joined to every actor that takes time: O(A + C).
     """
-    a = g.actors
     zero = g.exec_time == 0
     if not zero.any():
         return np.zeros(0, dtype=_I64)
-    seeds = np.flatnonzero(~zero)
-    rows = np.concatenate([g.src, np.full(seeds.size, a)])
-    cols = np.concatenate([g.dst, seeds])
-    adj = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(a + 1, a + 1))
-    reached = csgraph.breadth_first_order(adj, a, directed=True, return_predecessors=False)
-    free = np.ones(a + 1, dtype=bool)
-    free[reached] = False
-    return np.flatnonzero(free[:a]).astype(_I64)
+    return _unreached(g, np.flatnonzero(~zero))
 
 
 # ------------------------------------------------------------------------------ symbolic execution
