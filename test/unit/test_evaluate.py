@@ -190,3 +190,24 @@ def test_design_flow_through_the_passes(evaluation):
         graph = _passes(f"simulate{{steps=100 seed=0}},partition,sdfg,bind{{tiles={r['tiles']} target=paper4}},"
                         "schedule,analyze-throughput")
         assert graph.attributes["period"].value == pytest.approx(float(Fraction(r["design_period"])), rel=1e-12)
+
+
+def _without_measurements(x):
+    """`x` without what is measured (times, run counts, memory, speed-ups) and without the run's meta."""
+    if isinstance(x, dict):
+        return {k: _without_measurements(v) for k, v in x.items()
+                if k != "meta" and not any(m in k for m in ("seconds", "runs", "_mb", "speedup"))}
+    if isinstance(x, list):
+        return [_without_measurements(v) for v in x]
+    return x
+
+
+def test_a_second_run_gives_the_same_figures(evaluation, tmp_path):
+    # docs/evaluation.md: everything but times and memory is deterministic
+    _, results, _, _ = evaluation
+    proc = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path), "--quick", "--examples", EXAMPLE, "--no-scaling"],
+                          capture_output=True, text=True, timeout=300, cwd=REPO, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    again = json.loads((tmp_path / "results.json").read_text())
+    assert _without_measurements(again) == _without_measurements(results)
+    assert again["dataflow"] and _without_measurements(again["dataflow"][0])["design_period"]
