@@ -560,17 +560,25 @@ def test_admission_strategies_and_errors():
         admit(g, order, plat, [])
     with pytest.raises(ValueError, match="permutation"):
         admit(g, np.array([0, 0, 1, 2, 3, 4, 5]), plat, [0])
+    with pytest.raises(ValueError, match=rf"token_size must have shape \({g.channels},\)"):
+        admit(g, order, plat, [0, 1], token_size=np.ones(3, dtype=np.int64))
+    with pytest.raises(ValueError, match="token_size must be >= 1, got 0"):
+        admit(g, order, plat, [0, 1], token_size=np.zeros(g.channels, dtype=np.int64))
 
 
 @given(looped_graphs(), st.data())
 @settings(max_examples=EXAMPLES // 2)
 def test_admission_on_random_graphs(g, data):
-    plat = Platform.mesh(1, 3, hop_latency=data.draw(st.integers(0, 3)), bandwidth=2)
+    wheel = data.draw(st.sampled_from([None, 4]))  # admission builds its model unchecked: TDMA and token sizes too
+    plat = Platform.mesh(1, 3, hop_latency=data.draw(st.integers(0, 3)), bandwidth=2, tdma_wheel=wheel,
+                         tdma_slice=None if wheel is None else 1)
+    size = np.array(data.draw(st.lists(st.integers(1, 3), min_size=g.channels, max_size=g.channels)), dtype=np.int64)
     order = record_order(g)
     free = data.draw(st.lists(st.integers(0, 2), min_size=1, max_size=3, unique=True))
-    adm = admit(g, order, plat, free)  # deadlock-free by construction
-    assert adm.period == bound_throughput(g, plat, Mapping(adm.tile, orders=adm.orders), engine="sdf").period
-    assert adm.period == simulate_bound(g, plat, Mapping(adm.tile, orders=adm.orders))
+    adm = admit(g, order, plat, free, token_size=size)  # deadlock-free by construction
+    m = Mapping(adm.tile, size, orders=adm.orders)
+    assert adm.period == bound_throughput(g, plat, m, engine="sdf").period
+    assert adm.period == simulate_bound(g, plat, m)
 
 
 def test_zero_time_cycles_are_refused_by_name_unless_something_timed_feeds_them():
