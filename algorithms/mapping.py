@@ -1425,12 +1425,16 @@ def _times(x: np.ndarray) -> list:
     return [Fraction(v) for v in x.tolist()]
 
 
-def _check_instantaneous(g: SDFGraph, originals: int, what: str) -> None:
+def _check_instantaneous(g: SDFGraph, originals: int, what: str, *, deadlock_first: bool = False) -> None:
     """UnboundedActors naming the actors that would fire without bound at one instant
     (`sdf.instantaneous_actors`): a self-timed run of `g` would never leave time 0. Indices
-    from `originals` on (comm actors of a bound model) are not reported as actors."""
+    from `originals` on (comm actors of a bound model) are not reported as actors.
+    `deadlock_first`: when there are such actors, report a deadlock of `g` instead if it has one
+    (a zero-time cycle without tokens is the deadlock it is)."""
     free = sdf.instantaneous_actors(g)
     if free.size:
+        if deadlock_first:
+            sdf.check_deadlock(g)
         names = ", ".join(g.names[a] for a in free[:10].tolist())
         raise UnboundedActors(f"{what} {names} take no time and no actor that takes time feeds them, so a "
                               "self-timed execution fires them without bound at one instant (give one of them a "
@@ -1612,9 +1616,7 @@ def list_schedule(g: SDFGraph, platform: Platform, tile: np.ndarray | Mapping, *
     m = Mapping(m.tile, m.token_size, m.capacity, m.src_capacity, None)
     checked = _check_mapping(g, platform, m)
     model, mm, _ = _build(g, platform, checked, comm_unit)
-    if (model.exec_time == 0).any() and sdf.instantaneous_actors(model).size:
-        sdf.check_deadlock(model)  # a deadlocked zero-time cycle is reported as the deadlock it is
-        _check_instantaneous(model, g.actors, "actor(s) of the bound graph")
+    _check_instantaneous(model, g.actors, "actor(s) of the bound graph", deadlock_first=True)
     run = _TimedRun(model, mm.tile)
     q = checked.q
     run.want([(warmup + 1) * int(x) for x in q.tolist()])
